@@ -1,0 +1,146 @@
+"""Shared fixtures: real databases (a fresh SQLite file, or a fresh PostgreSQL database cloned from a
+migrated template), the shipped definitions, a demo county with a person for every role, and a clock
+that tests move forward instead of waiting.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from workflow import app, directory, migrate, registry as registry_mod
+from workflow.blobs import BlobStore
+from workflow.registry import Registry
+from workflow.service import Service
+from workflow.storage import Database
+
+PG_ADMIN_URL = os.environ.get("CUNWU_TEST_PG")
+BACKENDS = ["sqlite", "postgres"]
+PASSWORD = "cunwu-test-pw"
+COUNTY, TOWNSHIP, VILLAGE = "涟源市", "石马山镇", "石门坎村"
+OTHER_TOWNSHIP, OTHER_VILLAGE = "桥头河镇", "新塘村"
+
+
+@dataclass
+class Clock:
+    """Time the tests control; steps past a deadline without sleeping."""
+
+    now: datetime = field(default_factory=lambda: datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+    def pass_deadline(self, due: str | None) -> None:
+        if due is not None:
+            self.now = max(self.now, datetime.fromisoformat(due)) + timedelta(minutes=1)
+
+
+@pytest.fixture(scope="session")
+def registry() -> Registry:
+    return registry_mod.load()
+
+
+_pg_template: dict[str, str] = {}
+
+
+def _pg_database() -> str:
+    """A new PostgreSQL database, copied from a template migrated once per run (fast and isolated)."""
+    if not PG_ADMIN_URL:
+        if os.environ.get("CI"):
+            pytest.fail("CUNWU_TEST_PG is not set: CI must test PostgreSQL (see .ci/run)")
+        pytest.skip("CUNWU_TEST_PG not set; PostgreSQL tests need a server (.ci/run starts one)")
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    try:
+        with admin.connect() as conn:
+            if "name" not in _pg_template:
+                name = f"cunwu_tpl_{uuid.uuid4().hex[:8]}"
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+                db = Database(f"{base}/{name}")
+                migrate.upgrade(db)
+                db.dispose()
+                _pg_template["name"] = name
+            name = f"cunwu_t_{uuid.uuid4().hex[:10]}"
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{_pg_template["name"]}"'))
+    finally:
+        admin.dispose()
+    return f"{base}/{name}"
+
+
+def make_database(backend: str, tmp: Path) -> Database:
+    if backend == "sqlite":
+        return app.init(tmp, None)
+    db = Database(_pg_database())
+    migrate.require_current(db)
+    return db
+
+
+@dataclass
+class County:
+    """A county with two townships and villages, and one person per role (username = role id)."""
+
+    service: Service
+    db: Database
+    registry: Registry
+    clock: Clock
+    home: Path
+    outsiders: dict[str, str]
+
+    def user_for(self, roles: tuple[str, ...]) -> str:
+        return roles[0]
+
+
+def build_county(db: Database, registry: Registry, home: Path) -> County:
+    clock = Clock()
+    support = registry.support
+    with db.write() as s:
+        directory.add_place(s, "county", COUNTY, None)
+        directory.add_place(s, "township", TOWNSHIP, COUNTY)
+        directory.add_place(s, "township", OTHER_TOWNSHIP, COUNTY)
+        directory.add_place(s, "village", VILLAGE, TOWNSHIP)
+        directory.add_place(s, "village", OTHER_VILLAGE, OTHER_TOWNSHIP)
+        password_hash = directory.hash_password(PASSWORD)
+        place_of = {"village": VILLAGE, "township": TOWNSHIP, "county": COUNTY}
+        for role_id, role in support.roles.roles.items():
+            user = directory.add_user_with_hash(s, support, role_id, role.title, password_hash, role_id,
+                                                place_of[role.level])
+            assert user.id
+        outsiders = {
+            "village": "outsider_village", "township": "outsider_township",
+        }
+        directory.add_user_with_hash(s, support, "outsider_village", "外村书记", password_hash, "party_secretary",
+                                     OTHER_VILLAGE)
+        directory.add_user_with_hash(s, support, "outsider_township", "外镇审核员", password_hash,
+                                     "township_reviewer", OTHER_TOWNSHIP)
+    service = Service(db, registry, BlobStore(home / "blobs"), clock)
+    return County(service=service, db=db, registry=registry, clock=clock, home=home, outsiders=outsiders)
+
+
+@pytest.fixture(params=BACKENDS)
+def county(request: pytest.FixtureRequest, registry: Registry, tmp_path: Path) -> Iterator[County]:
+    db = make_database(request.param, tmp_path)
+    try:
+        yield build_county(db, registry, tmp_path)
+    finally:
+        db.dispose()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def shared_county(request: pytest.FixtureRequest, registry: Registry,
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[County]:
+    """One county per module and backend, for tests whose documents do not interfere."""
+    home = tmp_path_factory.mktemp(f"county-{request.param}")
+    db = make_database(request.param, home)
+    try:
+        yield build_county(db, registry, home)
+    finally:
+        db.dispose()

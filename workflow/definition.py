@@ -1,0 +1,192 @@
+"""The definition schema: YAML files become immutable, validated objects.
+
+Pydantic checks the shape of each file (unknown keys, wrong types); `workflow.validate` checks what a
+schema cannot (reachability, roles, rules). Both report through `Problem`s located at file and line.
+"""
+from __future__ import annotations
+
+import re
+from typing import Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+FieldType = Literal["text", "integer", "amount", "date", "choice", "boolean", "tally", "id_card", "phone"]
+TransitionKind = Literal["forward", "return", "withdraw", "objection", "reject"]
+Level = Literal["village", "township", "county"]
+Board = Literal["power_list", "works", "results", "assets"]
+
+IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
+CJK = re.compile(r"[\u3400-\u9fff]")
+LEVELS: tuple[Level, ...] = ("village", "township", "county")
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FieldSpec(Frozen):
+    name: str
+    title: str
+    type: FieldType
+    required: bool = True
+    options: tuple[str, ...] = ()
+    options_list: Optional[str] = None
+    quorum: Optional[str] = None
+
+
+class AttachmentSpec(Frozen):
+    name: str
+    title: str
+    required: bool = True
+
+
+class Condition(Frozen):
+    rule: str
+    text: str
+
+
+class Prohibition(Frozen):
+    rule: str
+    negative: Optional[str] = None
+    text: Optional[str] = None
+
+
+class Deadline(Frozen):
+    days: Optional[int] = Field(default=None, ge=1)
+    working_days: Optional[int] = Field(default=None, ge=1)
+
+
+class Disclosure(Frozen):
+    fields: tuple[str, ...] = ()
+    attachments: bool = False
+
+
+class StateSpec(Frozen):
+    title: str
+    final: bool = False
+    deadline: Optional[Deadline] = None
+    disclose: Optional[Disclosure] = None
+    view: Optional[tuple[str, ...]] = None
+    step: Optional[tuple[str, ...]] = None
+    src: str = ""
+
+
+class StartSpec(Frozen):
+    title: str
+    roles: tuple[str, ...]
+    fields: tuple[FieldSpec, ...] = ()
+    attachments: tuple[AttachmentSpec, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+    forbid: tuple[Prohibition, ...] = ()
+    src: str = ""
+
+
+class TransitionSpec(Frozen):
+    id: str
+    title: str
+    kind: TransitionKind = "forward"
+    source: tuple[str, ...] = Field(alias="from")
+    to: str
+    roles: tuple[str, ...]
+    scope: Optional[Level] = None
+    by_previous_actor: bool = False
+    fields: tuple[FieldSpec, ...] = ()
+    attachments: tuple[AttachmentSpec, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+    forbid: tuple[Prohibition, ...] = ()
+    src: str = ""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Union[str, list]) -> Union[list, tuple]:
+        return [value] if isinstance(value, str) else value
+
+
+class Include(Frozen):
+    procedure: str
+    prefix: str = ""
+    exits: dict[str, str]
+    params: dict[str, Union[str, int]] = {}
+    src: str = ""
+
+
+class Procedure(Frozen):
+    procedure: str
+    title: str
+    legal_basis: tuple[str, ...] = ()
+    params: dict[str, Union[str, int]] = {}
+    entry: str
+    exits: tuple[str, ...]
+    states: dict[str, StateSpec]
+    transitions: tuple[TransitionSpec, ...]
+    file: str = ""
+
+
+class Flowchart(Frozen):
+    """One flowchart as written; `workflow.registry` expands includes into a `Workflow`."""
+
+    id: str
+    version: int = Field(ge=1)
+    code: str = Field(pattern=r"^F\d{2}$")
+    title: str
+    items: tuple[str, ...]
+    board: Board = "results"
+    legal_basis: tuple[str, ...] = ()
+    constants: dict[str, int] = {}
+    view: Optional[tuple[str, ...]] = None
+    start: StartSpec
+    initial: str
+    include: tuple[Include, ...] = ()
+    states: dict[str, StateSpec]
+    transitions: tuple[TransitionSpec, ...] = ()
+    file: str = ""
+
+
+class Role(Frozen):
+    title: str
+    level: Level
+
+
+class RolesFile(Frozen):
+    roles: dict[str, Role]
+
+
+class Quorum(Frozen):
+    title: str
+    rule: str
+    text: str
+    basis: str = ""
+
+
+class QuorumsFile(Frozen):
+    quorums: dict[str, Quorum]
+
+
+class NegativeItem(Frozen):
+    title: str
+    basis: str = ""
+
+
+class NegativeListFile(Frozen):
+    items: dict[str, NegativeItem]
+    lists: dict[str, tuple[str, ...]] = {}
+
+
+class Category(Frozen):
+    title: str
+
+
+class CatalogueItem(Frozen):
+    title: str
+    category: str
+    executor: str
+    supervisor: str
+    legal_basis: tuple[str, ...]
+    flowcharts: tuple[str, ...]
+
+
+class CatalogueFile(Frozen):
+    categories: dict[str, Category]
+    items: dict[str, CatalogueItem]

@@ -1,0 +1,208 @@
+"""Tables and database sessions (SQLAlchemy 2.0): SQLite in WAL mode by default, any URL by choice.
+
+Writes on SQLite take the write lock at BEGIN (BEGIN IMMEDIATE), so two writers never both read a
+document and then race to update it; on PostgreSQL the document row is locked with SELECT ... FOR UPDATE.
+Steps are append-only: the migration installs triggers that refuse UPDATE and DELETE on them.
+"""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+from sqlalchemy import (
+    JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, TypeDecorator, UniqueConstraint, create_engine,
+    event,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes in and out, whatever the backend stores."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; cunwu stores UTC only")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Place(Base):
+    __tablename__ = "places"
+    __table_args__ = (UniqueConstraint("parent_id", "name", name="uq_places_parent_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(100))
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("places.id"))
+    parent: Mapped[Optional["Place"]] = relationship(remote_side="Place.id")
+
+    def chain(self) -> list["Place"]:
+        """This place and every place above it, nearest first."""
+        out, node = [], self
+        while node is not None:
+            out.append(node)
+            node = node.parent
+        return out
+
+    def path(self) -> str:
+        return "/".join(p.name for p in reversed(self.chain()))
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    assignments: Mapped[list["RoleAssignment"]] = relationship(back_populates="user", lazy="selectin")
+
+
+class RoleAssignment(Base):
+    __tablename__ = "role_assignments"
+    __table_args__ = (UniqueConstraint("user_id", "role", "place_id", name="uq_role_assignment"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(64))
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id"))
+    user: Mapped[User] = relationship(back_populates="assignments")
+    place: Mapped[Place] = relationship(lazy="joined")
+
+
+class Document(Base):
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(String(64), index=True)
+    workflow_version: Mapped[int] = mapped_column(Integer)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    state: Mapped[str] = mapped_column(String(64), index=True)
+    data: Mapped[dict] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state_entered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, index=True)
+    place: Mapped[Place] = relationship(lazy="joined")
+
+
+class Step(Base):
+    __tablename__ = "steps"
+    __table_args__ = (UniqueConstraint("document_id", "seq", name="uq_steps_document_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    transition: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    from_state: Mapped[Optional[str]] = mapped_column(String(64))
+    to_state: Mapped[str] = mapped_column(String(64))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    fields: Mapped[dict] = mapped_column(JSON)
+    comment: Mapped[Optional[str]] = mapped_column(Text)
+    actor: Mapped[User] = relationship(lazy="joined")
+    attachments: Mapped[list["StepAttachment"]] = relationship(lazy="selectin", order_by="StepAttachment.id")
+
+
+class Blob(Base):
+    __tablename__ = "blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    media_type: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class StepAttachment(Base):
+    __tablename__ = "step_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    step_id: Mapped[int] = mapped_column(ForeignKey("steps.id"), index=True)
+    slot: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+    size: Mapped[int] = mapped_column(Integer)
+    media_type: Mapped[str] = mapped_column(String(100))
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def default_url(home: Path) -> str:
+    return f"sqlite:///{home / 'cunwu.db'}"
+
+
+def resolve_url(db: Optional[str], home: Path) -> str:
+    """--db wins, then CUNWU_DB, then SQLite in the data directory."""
+    return db or os.environ.get("CUNWU_DB") or default_url(home)
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+class Database:
+    """Sessions for one database; `write()` and `read()` are each exactly one transaction."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self._writer = sessionmaker(bind=self.engine.execution_options(write=True), expire_on_commit=False)
+        self._reader = sessionmaker(bind=self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        with self._writer() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._reader() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
