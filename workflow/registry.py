@@ -82,7 +82,7 @@ def load(paths: Iterable[Path] = ()) -> Registry:
             problems.append(Problem(str(p), 0, "missing-file", "文件不存在"))
 
     roles, _ = _parse(base / "roles.yaml", RolesFile, problems)
-    quorums, _ = _parse(base / "quorums.yaml", QuorumsFile, problems)
+    quorums, quorums_raw = _parse(base / "quorums.yaml", QuorumsFile, problems)
     negative, _ = _parse(base / "negative_list.yaml", NegativeListFile, problems)
     catalogue, catalogue_raw = _parse(base / "catalogue.yaml", CatalogueFile, problems) if full_set else (None, None)
     procedures_raw = {}
@@ -101,22 +101,26 @@ def load(paths: Iterable[Path] = ()) -> Registry:
         try:
             quorum_rules[qid] = parse(q.rule)
         except RuleSyntaxError as exc:
-            problems.append(Problem(str(base / "quorums.yaml"), 0, "bad-rule", f"法定规则 {qid}：{exc}"))
+            line = yamlsource.line_at(quorums_raw, ("quorums", qid, "rule"))
+            problems.append(Problem(str(base / "quorums.yaml"), line, "bad-rule", f"法定规则 {qid}：{exc}"))
     support = Support(roles=roles, quorums=quorums, negative=negative, catalogue=catalogue,
                       quorum_rules=quorum_rules)
     problems += check_support(support, base)
 
     charts: list[Flowchart] = []
+    unparsed = False
     for f in flowchart_files:
         raw = yamlsource.load(f, problems)
-        if raw is None:
-            continue
         if not isinstance(raw, LDict):
-            problems.append(Problem(str(f), 1, "schema", "流程文件须为映射"))
+            if raw is not None:
+                problems.append(Problem(str(f), 1, "schema", "流程文件须为映射"))
+            unparsed = True
             continue
         _mark_sources(raw, str(f))
         chart = _validate(raw, Flowchart, str(f), problems, file=str(f))
-        if chart is not None:
+        if chart is None:
+            unparsed = True
+        else:
             charts.append(chart)
 
     workflows: dict[tuple[str, int], Workflow] = {}
@@ -128,10 +132,12 @@ def load(paths: Iterable[Path] = ()) -> Registry:
                                     f"流程 id '{chart.id}' 版本 {chart.version} 与 {other} 重复"))
             continue
         wf = _expand(chart, procedures_raw, support, problems)
-        if wf is not None:
+        if wf is None:
+            unparsed = True
+        else:
             problems += check_workflow(wf)
             workflows[key] = wf
-    if catalogue is not None:
+    if catalogue is not None and not unparsed:
         items_raw = catalogue_raw.get("items") if isinstance(catalogue_raw, LDict) else None
         lines = {k: items_raw.line_of(k) for k in items_raw} if isinstance(items_raw, LDict) else {}
         problems += check_catalogue(catalogue, workflows, str(base / "catalogue.yaml"), lines)
@@ -297,7 +303,7 @@ def _expand(chart: Flowchart, procedures_raw: dict, support: Support,
         if t.id in seen:
             problems.append(Problem(*located(t.src), "duplicate-id",
                                     f"转换 id '{t.id}' 重复（{seen[t.id]} 已定义）"))
-            continue
+            return None
         seen[t.id] = t.src
         actions[t.id] = transition_action(t, lambda items, src=t.src: compile_rules(items, src))
     return Workflow(chart=chart, states=states, start=start, transitions=actions, support=support,

@@ -96,7 +96,8 @@ def check_workflow(wf: Workflow) -> list[Problem]:
                     add(located(state.src) if state.src else top, "unknown-field",
                         f"状态 '{name}' 公开的字段 '{f}' 在流程中没有定义")
 
-    problems += _check_graph(wf, top)
+    if not any(p.rule == "unknown-state" for p in problems):
+        problems += _check_graph(wf, top)
     return problems
 
 
@@ -185,6 +186,7 @@ def _check_graph(wf: Workflow, top: tuple[str, int]) -> list[Problem]:
     finals = {n for n, s in wf.states.items() if s.final}
     if not finals:
         problems.append(Problem(*top, "no-final-state", "流程没有终态"))
+        return problems
     reverse: dict[str, set[str]] = {s: set() for s in wf.states}
     for s, targets in edges.items():
         for t in targets:
