@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 import click
+from sqlalchemy import select
 
 from workflow import app, diagram, directory, migrate, registry as registry_mod
 from workflow.errors import CunwuError, DefinitionError, InputError
 from workflow.service import Upload
+from workflow.storage import Place, User
 
 
 def emit(ctx_json: bool, data: Any, text: Callable[[Any], str]) -> None:
@@ -136,8 +138,6 @@ def place_add(ctx: click.Context, kind: str, name: str, parent: str | None, as_j
 def place_list(ctx: click.Context, as_json: bool) -> None:
     """列出全部地点。"""
     with context(ctx).db.read() as s:
-        from workflow.storage import Place
-        from sqlalchemy import select
         rows = [{"id": p.id, "kind": p.kind, "name": p.name, "path": p.path()}
                 for p in s.scalars(select(Place).order_by(Place.id))]
     emit(as_json, rows, lambda rs: "\n".join(f"{r['id']:>4}  {directory.KIND_TITLE[r['kind']]:<6}{r['path']}"
@@ -191,8 +191,6 @@ def user_list(ctx: click.Context, as_json: bool) -> None:
     """列出人员及其角色。"""
     c = context(ctx)
     with c.db.read() as s:
-        from workflow.storage import User
-        from sqlalchemy import select
         rows = [{"username": u.username, "name": u.display_name, "active": u.active,
                  "roles": [{"role": a.role, "place": a.place.path()} for a in u.assignments]}
                 for u in s.scalars(select(User).order_by(User.username))]

@@ -1,0 +1,170 @@
+"""Turn what a clerk types into the search box into a Whoosh query over the bigram fields.
+
+The syntax is the one clerks know from web search engines:
+
+- words separated by spaces must all occur (AND); the list punctuation clerks type
+  between words with a Chinese input method (，、；) separates words like a space;
+- "a quoted phrase" (also “…” and 「…」) must occur as written; spaces and punctuation
+  inside it must be matched by some separator in the record, of any kind;
+- ``-word`` or ``-"phrase"`` excludes records containing it;
+- ``OR`` (capitals) between words accepts either; it binds tighter than AND, so
+  ``张三 危房 OR 低保`` means 张三 AND (危房 OR 低保).
+
+Each word or phrase means "contains this text" in any of the given fields, after the same
+folding the index uses (Traditional to Simplified, full-width to half-width, lower case).
+
+Whoosh's QueryParser is not used. It splits the text at its own syntax (spaces, ( ) : * ' ^)
+before the analyzer sees it, so 危房改造(石门坎村) becomes two pieces AND-ed anywhere instead of
+one phrase of bigrams, and positions restart in each piece. It turns a single character into
+a Term, which misses the character inside every bigram. It never reports a mistake: an
+unbalanced quote is dropped, a trailing OR is searched as the word "or", and -张三 is AND-ed,
+the opposite of what the clerk meant. (Text inside ASCII quotes it does analyze as a whole.)
+The query objects are built directly instead, one :func:`search.analysis.substring_query`
+per word or phrase.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from whoosh.query import And, AndMaybe, Not, Or, Query, Term
+
+from search.analysis import JiebaAnalyzer, substring_query
+
+__all__ = ["QueryError", "parse_query"]
+
+_OPEN_QUOTES = {'"': '"', "＂": "＂", "“": "”", "「": "」", "『": "』"}
+_STRAY_CLOSE_QUOTES = frozenset("”」』")
+_ANY_QUOTE = frozenset(_OPEN_QUOTES) | frozenset(_OPEN_QUOTES.values())
+_MINUS = frozenset("-－﹣")
+_LIST_SEPARATORS = frozenset(",，、;；")
+
+
+class QueryError(ValueError):
+    """A query the clerk must correct; the message is Chinese and says what is wrong."""
+
+
+@dataclass(frozen=True)
+class _Item:
+    text: str
+    negated: bool = False
+    is_or: bool = False
+
+
+def _is_separator(ch: str) -> bool:
+    return ch.isspace() or ch in _LIST_SEPARATORS
+
+
+def _lex(text: str) -> list[_Item]:
+    items: list[_Item] = []
+    i, n = 0, len(text)
+    while i < n:
+        if _is_separator(text[i]):
+            i += 1
+            continue
+        negated = text[i] in _MINUS
+        if negated:
+            i += 1
+            if i == n or _is_separator(text[i]):
+                raise QueryError("减号“-”后面缺少要排除的词（减号和词之间不能有空格）。")
+        if text[i] in _STRAY_CLOSE_QUOTES:
+            raise QueryError(f"引号不配对：第 {i + 1} 个字符 {text[i]} 是多余的右引号。")
+        if text[i] in _OPEN_QUOTES:
+            end = _closing_quote(text, i)
+            items.append(_Item(text[i + 1 : end], negated))
+            i = end + 1
+            continue
+        start = i
+        while i < n and not _is_separator(text[i]) and text[i] not in _ANY_QUOTE:
+            i += 1
+        word = text[start:i]
+        is_or = not negated and unicodedata.normalize("NFKC", word) == "OR"
+        items.append(_Item(word, negated, is_or))
+    return items
+
+
+def _closing_quote(text: str, open_at: int) -> int:
+    """Index of the quote closing the one at ``open_at``; any quote mark closes it, because
+    input methods do not always pair “ with ” and clerks mix the kinds."""
+    for i in range(open_at + 1, len(text)):
+        if text[i] in _ANY_QUOTE:
+            return i
+    raise QueryError(f"引号不配对：第 {open_at + 1} 个字符 {text[open_at]} 没有对应的右引号。")
+
+
+def _group(items: list[_Item]) -> list[list[_Item]]:
+    """Split the items into AND-ed groups of OR-ed items, checking each OR has two sides."""
+    if all(item.is_or for item in items):
+        raise QueryError("查询中只有运算符（OR、-），缺少要查找的词。")
+    groups: list[list[_Item]] = []
+    pending_or = False
+    for item in items:
+        if item.is_or:
+            if not groups or pending_or:
+                raise QueryError("“OR”前面缺少查询词。")
+            pending_or = True
+        elif pending_or:
+            groups[-1].append(item)
+            pending_or = False
+        else:
+            groups.append([item])
+    if pending_or:
+        raise QueryError("“OR”后面缺少查询词。")
+    for group in groups:
+        negated = [item for item in group if item.negated]
+        if negated and len(group) > 1:
+            raise QueryError(f"排除词“-{negated[0].text}”不能与 OR 连用。")
+    return groups
+
+
+def _contains(item: _Item, fieldnames: Sequence[str]) -> Query:
+    subqueries = [substring_query(fieldname, item.text) for fieldname in fieldnames]
+    if subqueries[0] is None:
+        raise QueryError(f"“{item.text}”中没有可检索的文字（标点符号不参与检索）。")
+    return subqueries[0] if len(subqueries) == 1 else Or(subqueries)
+
+
+def _ranking_terms(items: list[_Item], rank_field: str) -> list[Query]:
+    analyzer = JiebaAnalyzer()
+    words = dict.fromkeys(
+        token.text for item in items if not item.negated for token in analyzer(item.text)
+    )
+    return [Term(rank_field, word) for word in words]
+
+
+def parse_query(
+    text: str, fieldnames: Sequence[str], *, rank_field: str | None = None
+) -> Query:
+    """Build the query; raise :class:`QueryError` if the clerk has to rephrase it.
+
+    A query of exclusions alone is refused rather than run: it would list nearly the whole
+    archive, which is never what "-张三" was meant to find.
+
+    ``rank_field`` names a :func:`search.analysis.ranking_field`; its jieba words only add
+    to the score of records that already match, so the hit set stays exact.
+    """
+    if not fieldnames:
+        raise ValueError("parse_query needs at least one field name")
+    items = _lex(text)
+    if not items:
+        raise QueryError("查询为空：请输入要查找的词。")
+    groups = _group(items)
+    positives: list[Query] = []
+    negatives: list[Query] = []
+    for group in groups:
+        if group[0].negated:
+            negatives.append(_contains(group[0], fieldnames))
+            continue
+        alternatives = [_contains(item, fieldnames) for item in group]
+        positives.append(alternatives[0] if len(alternatives) == 1 else Or(alternatives))
+    if not positives:
+        raise QueryError("只有排除词，缺少要查找的词：请至少输入一个不带“-”的词。")
+    clauses = positives + [Not(negative) for negative in negatives]
+    result = clauses[0] if len(clauses) == 1 else And(clauses)
+    if rank_field is not None:
+        ranking = _ranking_terms(items, rank_field)
+        if ranking:
+            result = AndMaybe(result, Or(ranking))
+    return result
