@@ -15,7 +15,8 @@ from workflow import migrate, registry as registry_mod
 from workflow.blobs import BlobStore
 from workflow.registry import Registry
 from workflow.service import Service
-from workflow.storage import Database, resolve_url, utcnow
+from workflow.errors import CunwuError
+from workflow.storage import Database, default_url, resolve_url, utcnow
 
 
 def home_dir(home: Optional[str] = None) -> Path:
@@ -45,7 +46,10 @@ def init(home: Path, db_url: Optional[str] = None) -> Database:
 def open_context(home: Path, db_url: Optional[str] = None, registry: Optional[Registry] = None,
                  clock: Callable[[], datetime] = utcnow) -> Context:
     reg = registry or registry_mod.load()
-    db = Database(resolve_url(db_url, home))
+    url = resolve_url(db_url, home)
+    if url == default_url(home) and not (home / "cunwu.db").exists():
+        raise CunwuError("数据库尚未初始化，请先运行 cunwu init")
+    db = Database(url)
     try:
         migrate.require_current(db)
     except Exception:

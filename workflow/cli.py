@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+import traceback
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
@@ -37,6 +39,23 @@ class Group(click.Group):
         except CunwuError as exc:
             click.echo(f"错误：{exc}", err=True)
             ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except Exception:
+            log = write_crash_log(ctx)
+            click.echo(f"内部错误，未作任何更改；详情已写入 {log}", err=True)
+            ctx.exit(70)
+
+
+def write_crash_log(ctx: click.Context) -> Path:
+    """Keep the traceback for the administrator without showing it to the person at the terminal."""
+    obj = ctx.find_root().obj or {}
+    home = obj.get("home") or app.home_dir()
+    home.mkdir(parents=True, exist_ok=True)
+    log = home / "error.log"
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write(f"--- {datetime.now(timezone.utc).isoformat()} {' '.join(sys.argv)}\n{traceback.format_exc()}\n")
+    return log
 
 
 @click.group(cls=Group)

@@ -31,7 +31,7 @@ def dot_source(wf: Workflow, current: Optional[str] = None, visited: Iterable[st
     g.node("__start", label=wf.start.title, shape="oval", fillcolor="#eef5ff")
     g.edge("__start", wf.initial)
     for name, state in wf.states.items():
-        attrs = {"id": f"state-{name}"}
+        attrs = {"id": f"state_{name}"}
         if state.final:
             attrs["peripheries"] = "2"
         if name == current:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Mapping, Optional
 
 from workflow.directory import Principal
@@ -63,9 +64,11 @@ def can_view(wf: Workflow, state: str, person: Principal, place_ids: frozenset[i
 
 
 def env(wf: Workflow, where: Situation, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The names a rule reads: constants, lists, the document's fields (amounts as exact numbers)."""
     result = wf.rule_env()
-    result.update(where.data)
-    result.update(values)
+    for name, value in {**where.data, **values}.items():
+        spec = wf.field_spec(name)
+        result[name] = Decimal(value) if spec is not None and spec.type == "amount" else value
     result["deadline_passed"] = where.due_at is None or where.now >= where.due_at
     entered = where.state_entered_at or where.now
     result["days_in_state"] = (where.now - entered).days

@@ -7,6 +7,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.exc import OperationalError
 
 from workflow.errors import CunwuError
 from workflow.storage import Database
@@ -34,8 +35,11 @@ def upgrade(db: Database) -> str:
 
 
 def current(db: Database) -> str | None:
-    with db.engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+    try:
+        with db.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    except OperationalError as exc:
+        raise CunwuError(f"无法连接数据库 {db.engine.url.render_as_string(hide_password=True)}：{exc.orig}") from None
 
 
 def require_current(db: Database) -> None:

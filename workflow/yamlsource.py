@@ -33,7 +33,7 @@ class LList(list):
         return self.item_lines[index] if 0 <= index < len(self.item_lines) else self.line
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     def __init__(self, stream: str, problems: list[Problem], filename: str) -> None:
         super().__init__(stream)
         self.problems = problems
