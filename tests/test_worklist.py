@@ -1,0 +1,54 @@
+"""The worklist shows what waits for a person's roles in their scope, coloured by time limit."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.conftest import County
+from tests.test_service import consulted_decision, review, start_decision
+from workflow import worklist
+from workflow.service import Upload
+
+
+def tasks(county: County, username: str) -> list[worklist.Task]:
+    return worklist.for_user(county.db, county.registry, username, county.clock())
+
+
+def test_new_decision_waits_for_the_party_secretary(county: County) -> None:
+    doc_id = start_decision(county)
+    mine = tasks(county, "party_secretary")
+    assert [(t.doc_id, t.state_title, t.roles) for t in mine] == [(doc_id, "村党组织提议", ("party_secretary",))]
+
+
+def test_nothing_waits_for_a_role_without_a_step_there(county: County) -> None:
+    start_decision(county)
+    assert tasks(county, "vc_member") == []
+
+
+def test_cadre_of_another_village_sees_nothing(county: County) -> None:
+    start_decision(county)
+    assert tasks(county, "outsider_village") == []
+
+
+def test_withdrawal_alone_does_not_make_a_task(county: County) -> None:
+    consulted_decision(county)
+    assert [t.state_title for t in tasks(county, "party_secretary")] == ["村“两委”商议通过"]
+
+
+def test_colour_follows_the_time_limit(county: County) -> None:
+    start_decision(county)
+    due = tasks(county, "party_secretary")[0].due_at
+    assert worklist.colour(due, due - timedelta(days=3)) == "green"
+    assert worklist.colour(due, due - timedelta(days=1)) == "yellow"
+    assert worklist.colour(due, due + timedelta(minutes=1)) == "red"
+    county.clock.now = due + timedelta(hours=1)
+    assert worklist.counts(tasks(county, "party_secretary")) == {"red": 1, "yellow": 0, "green": 0, "total": 1}
+
+
+def test_township_reviewer_sees_villages_of_their_township_only(county: County) -> None:
+    doc_id = consulted_decision(county)
+    review(county, doc_id, "30/30/30/0/0")
+    county.service.step("vc_chair", doc_id, "d_resolve", {"resolution_tally": "45/40/35/5/0",
+                                                          "resolution_summary": "同意"},
+                        [Upload("resolution_minutes", "决议.txt", b"x")])
+    assert [t.doc_id for t in tasks(county, "township_reviewer")] == [doc_id]
+    assert tasks(county, "outsider_township") == []
