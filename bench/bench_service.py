@@ -4,7 +4,7 @@ Baselines measured in the same process: parsing the YAML files alone (for the lo
 bare `transitions` machine (for a step), so the figures read as ratios, not as absolute numbers tied to
 this machine.
 
-    python bench/bench_service.py [--docs 200] [--db URL]
+    python bench/bench_service.py [--docs 200] [--pg postgresql+psycopg://user:pw@host/postgres]
 """
 from __future__ import annotations
 
@@ -13,9 +13,13 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import yaml
+from sqlalchemy import create_engine, text
 
 from workflow import app, directory, registry as registry_mod
 from workflow.fields import valid_id_card
@@ -97,16 +101,36 @@ def bench_steps(reg: registry_mod.Registry, docs: int, db_url: str | None, machi
           f"(each step is one transaction with its history row, so the database dominates)")
 
 
+@contextmanager
+def scratch_database(server_url: str | None) -> Iterator[str | None]:
+    """A throwaway PostgreSQL database on the given server, so the benchmark never writes into real data."""
+    if server_url is None:
+        yield None
+        return
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    name = f"cunwu_bench_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{server_url.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=200)
-    parser.add_argument("--db", default=None, help="database URL (default: SQLite in a temp directory)")
+    parser.add_argument("--pg", default=None,
+                        help="PostgreSQL server URL; a scratch database is created there and dropped after")
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     bench_load(args.repeat)
     reg = registry_mod.load()
     rate = bench_machine(reg, 20000)
-    bench_steps(reg, args.docs, args.db, rate)
+    with scratch_database(args.pg) as url:
+        bench_steps(reg, args.docs, url, rate)
 
 
 if __name__ == "__main__":
