@@ -290,11 +290,12 @@ def definitions_show(workflow_id: str, as_json: bool) -> None:
 @definitions.command("diagram")
 @click.argument("workflow_id")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="输出 SVG 文件")
-def definitions_diagram(workflow_id: str, out: Path) -> None:
+@JSON_OPTION
+def definitions_diagram(workflow_id: str, out: Path, as_json: bool) -> None:
     """把流程图画成 SVG。"""
     wf = registry_mod.load().find(workflow_id)
     out.write_text(diagram.render_svg(wf), encoding="utf-8")
-    click.echo(f"已写出 {out}")
+    emit(as_json, {"out": str(out), "workflow": wf.id}, lambda d: f"已写出 {d['out']}")
 
 
 @definitions.command("check")
@@ -429,14 +430,15 @@ def doc_list(ctx: click.Context, place_key: str | None, state: str | None, workf
 @doc.command("diagram")
 @click.argument("doc_id", type=int)
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="输出 SVG 文件")
+@JSON_OPTION
 @click.pass_context
-def doc_diagram(ctx: click.Context, doc_id: int, out: Path) -> None:
+def doc_diagram(ctx: click.Context, doc_id: int, out: Path, as_json: bool) -> None:
     """画出文书的流程图，高亮当前状态与已经过的状态。"""
     c = context(ctx)
     d = c.service.show(doc_id)
     wf = c.registry.get(d["workflow"], d["workflow_version"])
     out.write_text(diagram.render_svg(wf, d["state"], d["visited"]), encoding="utf-8")
-    click.echo(f"已写出 {out}")
+    emit(as_json, {"out": str(out), "doc": doc_id, "state": d["state"]}, lambda r: f"已写出 {r['out']}")
 
 
 if __name__ == "__main__":
