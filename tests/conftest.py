@@ -1,12 +1,16 @@
 """Shared fixtures: real databases (a fresh SQLite file, or a fresh PostgreSQL database cloned from a
-migrated template), the shipped definitions, a demo county with a person for every role, and a clock
-that tests move forward instead of waiting.
+migrated template), the shipped definitions, a demo county with a person for every role (each with a real
+signing key and its registration in the log), and a clock that tests move forward instead of waiting.
+
+Personal keys are sealed with TEST_KDF, a deliberately cheap Argon2id cost set on the test county's
+keyring, so hundreds of signed steps stay fast; production keyrings use keys.INTERACTIVE_KDF.
 """
 from __future__ import annotations
 
+import functools
 import os
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
@@ -16,6 +20,7 @@ from sqlalchemy import create_engine, text
 
 from workflow import app, directory, migrate, registry as registry_mod
 from workflow.blobs import BlobStore
+from workflow.keys import KdfParams
 from workflow.registry import Registry
 from workflow.service import Service
 from workflow.storage import Database
@@ -23,6 +28,8 @@ from workflow.storage import Database
 PG_ADMIN_URL = os.environ.get("CUNWU_TEST_PG")
 BACKENDS = ["sqlite", "postgres"]
 PASSWORD = "cunwu-test-pw"
+ORIGIN = "cunwu.test/lianyuan"
+TEST_KDF = KdfParams(time_cost=1, memory_cost_kib=8, parallelism=1)
 COUNTY, TOWNSHIP, VILLAGE = "涟源市", "石马山镇", "石门坎村"
 OTHER_TOWNSHIP, OTHER_VILLAGE = "桥头河镇", "新塘村"
 
@@ -78,7 +85,7 @@ def _pg_database() -> str:
 
 def make_database(backend: str, tmp: Path) -> Database:
     if backend == "sqlite":
-        return app.init(tmp, None)
+        return app.init(tmp, None, ORIGIN)
     db = Database(_pg_database())
     migrate.require_current(db)
     return db
@@ -99,29 +106,36 @@ class County:
         return roles[0]
 
 
+@functools.cache
+def _password_hash() -> str:
+    """Argon2 login hashing is slow by design and every test county shares the password: hash it once."""
+    return directory.hash_password(PASSWORD)
+
+
 def build_county(db: Database, registry: Registry, home: Path) -> County:
     clock = Clock()
     support = registry.support
+    keyring = replace(app.bootstrap_keys(home, db, ORIGIN), user_kdf=TEST_KDF)
     with db.write() as s:
         directory.add_place(s, "county", COUNTY, None)
         directory.add_place(s, "township", TOWNSHIP, COUNTY)
         directory.add_place(s, "township", OTHER_TOWNSHIP, COUNTY)
         directory.add_place(s, "village", VILLAGE, TOWNSHIP)
         directory.add_place(s, "village", OTHER_VILLAGE, OTHER_TOWNSHIP)
-        password_hash = directory.hash_password(PASSWORD)
+        password_hash = _password_hash()
         place_of = {"village": VILLAGE, "township": TOWNSHIP, "county": COUNTY}
         for role_id, role in support.roles.roles.items():
             user = directory.add_user_with_hash(s, support, role_id, role.title, password_hash, role_id,
-                                                place_of[role.level])
+                                                place_of[role.level], password=PASSWORD, keyring=keyring)
             assert user.id
         outsiders = {
             "village": "outsider_village", "township": "outsider_township",
         }
         directory.add_user_with_hash(s, support, "outsider_village", "外村书记", password_hash, "party_secretary",
-                                     OTHER_VILLAGE)
+                                     OTHER_VILLAGE, password=PASSWORD, keyring=keyring)
         directory.add_user_with_hash(s, support, "outsider_township", "外镇审核员", password_hash,
-                                     "township_reviewer", OTHER_TOWNSHIP)
-    service = Service(db, registry, BlobStore(home / "blobs"), clock)
+                                     "township_reviewer", OTHER_TOWNSHIP, password=PASSWORD, keyring=keyring)
+    service = Service(db, registry, BlobStore(home / "blobs"), clock, keyring=keyring)
     return County(service=service, db=db, registry=registry, clock=clock, home=home, outsiders=outsiders)
 
 

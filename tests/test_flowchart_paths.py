@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import VILLAGE, County
+from tests.conftest import PASSWORD, VILLAGE, County
 from workflow import registry as registry_mod
 from workflow.definition import FieldSpec
 from workflow.fields import valid_id_card
@@ -63,7 +63,8 @@ def walk(county: County, wf: Workflow, spec: dict, steps: list) -> dict:
     today = clock().date().isoformat()
     start = spec["start"]
     values, uploads = form(wf, wf.start, {**spec.get("fields", {}), **start.get("fields", {})}, today)
-    doc_id = service.start(county.user_for(wf.start.roles), wf.id, VILLAGE, start["title"], values, uploads)
+    doc_id = service.start(county.user_for(wf.start.roles), wf.id, VILLAGE, start["title"], values, uploads,
+                           password=PASSWORD)
     view = service.show(doc_id)
     for step in steps:
         tid, extra = (step, {}) if isinstance(step, str) else (step["t"], step.get("fields", {}))
@@ -71,7 +72,7 @@ def walk(county: County, wf: Workflow, spec: dict, steps: list) -> dict:
         values, uploads = form(wf, action, {**spec.get("fields", {}), **extra}, clock().date().isoformat())
         actor = view["history"][-1]["actor"] if action.by_previous_actor else county.user_for(action.roles)
         clock.pass_deadline(view["due_at"])
-        view = service.step(actor, doc_id, tid, values, uploads, comment=f"测试：{action.title}")
+        view = service.step(actor, doc_id, tid, values, uploads, comment=f"测试：{action.title}", password=PASSWORD)
     return view
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import VILLAGE, County
+from tests.conftest import PASSWORD, VILLAGE, County
 from workflow import guards, registry as registry_mod
 from workflow.directory import Principal
 from workflow.errors import PermissionDenied
@@ -41,22 +41,22 @@ def service(county: County, tmp_path: Path) -> Service:
         shutil.copy(shipped / name, tmp_path / "defs" / name)
     (tmp_path / "defs" / "f99_sensitive.yaml").write_text(CHART, encoding="utf-8")
     reg = registry_mod.load([tmp_path / "defs" / "f99_sensitive.yaml"])
-    return Service(county.db, reg, county.service.blobs, county.clock)
+    return Service(county.db, reg, county.service.blobs, county.clock, keyring=county.service.keyring)
 
 
 def test_roles_outside_the_view_list_cannot_see_the_document(service: Service) -> None:
-    doc_id = service.start("village_clerk", "sensitive_case", VILLAGE, "低保个案", {})
+    doc_id = service.start("village_clerk", "sensitive_case", VILLAGE, "低保个案", {}, password=PASSWORD)
     assert service.show(doc_id, "township_civil")["state"] == "registered"
     with pytest.raises(PermissionDenied):
         service.show(doc_id, "vc_member")
 
 
 def test_step_map_limits_who_acts_in_the_state(service: Service) -> None:
-    doc_id = service.start("village_clerk", "sensitive_case", VILLAGE, "低保个案", {})
+    doc_id = service.start("village_clerk", "sensitive_case", VILLAGE, "低保个案", {}, password=PASSWORD)
     with pytest.raises(PermissionDenied) as denied:
-        service.step("village_clerk", doc_id, "close", {})
+        service.step("village_clerk", doc_id, "close", {}, password=PASSWORD)
     assert denied.value.reasons == ("“已登记”状态下仅村委会主任可以办理",)
-    assert service.step("vc_chair", doc_id, "close", {})["state"] == "closed"
+    assert service.step("vc_chair", doc_id, "close", {}, password=PASSWORD)["state"] == "closed"
 
 
 def test_states_without_a_view_map_are_seen_by_every_role_in_scope(service: Service) -> None:

@@ -23,18 +23,19 @@ CONSULT = {"consult_tally": "7/7/6/1/0", "consult_minutes": "同意提交党员�
 def start_decision(county: County) -> int:
     return county.service.start("party_secretary", F01, VILLAGE, "修建村组道路",
                                 {"matter": "修建二组道路", "amount": "85000"},
-                                [Upload("proposal", "方案.txt", "方案".encode())])
+                                [Upload("proposal", "方案.txt", "方案".encode())], password=PASSWORD)
 
 
 def consulted_decision(county: County) -> int:
     doc_id = start_decision(county)
-    county.service.step("party_secretary", doc_id, "d_consult", CONSULT, MINUTES)
+    county.service.step("party_secretary", doc_id, "d_consult", CONSULT, MINUTES, password=PASSWORD)
     return doc_id
 
 
 def review(county: County, doc_id: int, tally: str) -> dict:
     return county.service.step("party_secretary", doc_id, "d_review", {"review_tally": tally},
-                               [Upload("review_minutes", "党员大会记录.txt", "记录".encode())])
+                               [Upload("review_minutes", "党员大会记录.txt", "记录".encode())],
+                               password=PASSWORD)
 
 
 def history_length(county: County, doc_id: int) -> int:
@@ -75,7 +76,7 @@ def test_rep_assembly_decides_by_those_present(registry) -> None:
 def test_cadre_of_another_village_cannot_start_here(county: County) -> None:
     with pytest.raises(PermissionDenied) as denied:
         county.service.start("outsider_village", F01, VILLAGE, "越权发起", {"matter": "x"},
-                             [Upload("proposal", "a.txt", b"a")])
+                             [Upload("proposal", "a.txt", b"a")], password=PASSWORD)
     assert denied.value.reasons == ("需要在石门坎村/石马山镇/涟源市担任以下角色之一：村党组织书记",)
     assert county.service.count() == 0
 
@@ -85,7 +86,7 @@ def test_cadre_of_another_village_cannot_see_or_step_a_document(county: County) 
     with pytest.raises(PermissionDenied):
         county.service.show(doc_id, "outsider_village")
     with pytest.raises(PermissionDenied):
-        county.service.step("outsider_village", doc_id, "d_consult", CONSULT, MINUTES)
+        county.service.step("outsider_village", doc_id, "d_consult", CONSULT, MINUTES, password=PASSWORD)
     assert history_length(county, doc_id) == 1
 
 
@@ -94,17 +95,19 @@ def test_reviewer_of_another_township_cannot_approve(county: County) -> None:
     review(county, doc_id, "30/30/30/0/0")
     county.service.step("vc_chair", doc_id, "d_resolve", {"resolution_tally": "45/40/35/5/0",
                                                           "resolution_summary": "同意修路"},
-                        [Upload("resolution_minutes", "决议.txt", b"x")])
+                        [Upload("resolution_minutes", "决议.txt", b"x")], password=PASSWORD)
     with pytest.raises(PermissionDenied):
-        county.service.step("outsider_township", doc_id, "d_township_approve", {"township_opinion": "同意"})
+        county.service.step("outsider_township", doc_id, "d_township_approve", {"township_opinion": "同意"},
+                            password=PASSWORD)
     assert county.service.step("township_reviewer", doc_id, "d_township_approve",
-                               {"township_opinion": "程序合规"})["state"] == "d_publicizing"
+                               {"township_opinion": "程序合规"}, password=PASSWORD)["state"] == "d_publicizing"
 
 
 def test_missing_required_field_is_refused_and_nothing_is_written(county: County) -> None:
     doc_id = start_decision(county)
     with pytest.raises(StepRefused) as refused:
-        county.service.step("party_secretary", doc_id, "d_consult", {"consult_minutes": "同意"}, MINUTES)
+        county.service.step("party_secretary", doc_id, "d_consult", {"consult_minutes": "同意"}, MINUTES,
+                            password=PASSWORD)
     assert refused.value.reasons == ("缺少必填项“两委会议表决”",)
     view = county.service.show(doc_id)
     assert (view["state"], view["version"], len(view["history"])) == ("d_proposed", 0, 1)
@@ -113,7 +116,7 @@ def test_missing_required_field_is_refused_and_nothing_is_written(county: County
 def test_missing_required_attachment_is_refused(county: County) -> None:
     doc_id = start_decision(county)
     with pytest.raises(StepRefused) as refused:
-        county.service.step("party_secretary", doc_id, "d_consult", CONSULT)
+        county.service.step("party_secretary", doc_id, "d_consult", CONSULT, password=PASSWORD)
     assert refused.value.reasons == ("缺少附件“两委联席会议记录”",)
     assert history_length(county, doc_id) == 1
 
@@ -121,33 +124,34 @@ def test_missing_required_attachment_is_refused(county: County) -> None:
 def test_malformed_field_value_names_the_field(county: County) -> None:
     with pytest.raises(InputError) as bad:
         county.service.start("party_secretary", F01, VILLAGE, "道路", {"matter": "修路", "amount": "八万"},
-                             [Upload("proposal", "a.txt", b"a")])
+                             [Upload("proposal", "a.txt", b"a")], password=PASSWORD)
     assert str(bad.value) == "字段“涉及金额（元）”（amount）：“八万”不是金额（元）"
 
 
 def test_unknown_field_is_refused_with_the_fields_allowed(county: County) -> None:
     doc_id = start_decision(county)
     with pytest.raises(InputError) as bad:
-        county.service.step("party_secretary", doc_id, "d_consult", {**CONSULT, "colour": "red"}, MINUTES)
+        county.service.step("party_secretary", doc_id, "d_consult", {**CONSULT, "colour": "red"}, MINUTES,
+                            password=PASSWORD)
     assert str(bad.value).startswith("“村“两委”联席会议商议”没有字段：colour；")
 
 
 def test_transition_from_the_wrong_state_is_refused(county: County) -> None:
     doc_id = start_decision(county)
     with pytest.raises(StepRefused) as refused:
-        county.service.step("vc_chair", doc_id, "complete", {"result_summary": "完成"})
+        county.service.step("vc_chair", doc_id, "complete", {"result_summary": "完成"}, password=PASSWORD)
     assert str(refused.value) == "当前状态下不能执行操作 'complete'"
 
 
 def test_negative_list_refuses_a_banned_certificate(county: County) -> None:
     doc_id = county.service.start("village_clerk", "certificate_issuance", VILLAGE, "开具亲属关系证明",
                                   {"applicant": "张三", "applicant_id": "431381198001010019",
-                                   "certificate_type": "亲属关系证明", "purpose": "继承"})
+                                   "certificate_type": "亲属关系证明", "purpose": "继承"}, password=PASSWORD)
     with pytest.raises(StepRefused) as refused:
-        county.service.step("village_clerk", doc_id, "list_check", {})
+        county.service.step("village_clerk", doc_id, "list_check", {}, password=PASSWORD)
     assert refused.value.reasons == ("负面清单N01：不得出具不属于村级组织出具范围的证明事项",)
     assert county.service.step("village_clerk", doc_id, "refer",
-                               {"referral": "请到派出所办理"})["state"] == "refused"
+                               {"referral": "请到派出所办理"}, password=PASSWORD)["state"] == "refused"
 
 
 def test_publicity_cannot_close_before_its_period_ends(county: County) -> None:
@@ -155,24 +159,29 @@ def test_publicity_cannot_close_before_its_period_ends(county: County) -> None:
     review(county, doc_id, "30/30/30/0/0")
     county.service.step("vc_chair", doc_id, "d_resolve", {"resolution_tally": "45/40/35/5/0",
                                                           "resolution_summary": "同意"},
-                        [Upload("resolution_minutes", "决议.txt", b"x")])
-    county.service.step("township_reviewer", doc_id, "d_township_approve", {"township_opinion": "合规"})
+                        [Upload("resolution_minutes", "决议.txt", b"x")], password=PASSWORD)
+    county.service.step("township_reviewer", doc_id, "d_township_approve", {"township_opinion": "合规"},
+                        password=PASSWORD)
     county.clock.advance(days=6)
     with pytest.raises(StepRefused) as refused:
-        county.service.step("vc_chair", doc_id, "d_close_publicity", {})
+        county.service.step("vc_chair", doc_id, "d_close_publicity", {}, password=PASSWORD)
     assert refused.value.reasons == ("决议公开期未满，不能结束公示",)
     county.clock.advance(days=1, minutes=1)
-    assert county.service.step("vc_chair", doc_id, "d_close_publicity", {})["state"] == "implementing"
+    assert county.service.step("vc_chair", doc_id, "d_close_publicity", {},
+                               password=PASSWORD)["state"] == "implementing"
 
 
 def test_only_the_previous_actor_may_withdraw(county: County) -> None:
     with county.db.write() as s:
-        directory.add_user(s, county.registry.support, "deputy", "副书记", PASSWORD, "party_secretary", VILLAGE)
+        directory.add_user(s, county.registry.support, "deputy", "副书记", PASSWORD, "party_secretary", VILLAGE,
+                           keyring=county.service.keyring)
     doc_id = consulted_decision(county)
     with pytest.raises(PermissionDenied) as denied:
-        county.service.step("deputy", doc_id, "d_withdraw_consult", {"withdraw_reason": "重新商议"})
+        county.service.step("deputy", doc_id, "d_withdraw_consult", {"withdraw_reason": "重新商议"},
+                            password=PASSWORD)
     assert denied.value.reasons == ("只有办理上一步的人可以撤回",)
-    view = county.service.step("party_secretary", doc_id, "d_withdraw_consult", {"withdraw_reason": "重新商议"})
+    view = county.service.step("party_secretary", doc_id, "d_withdraw_consult", {"withdraw_reason": "重新商议"},
+                               password=PASSWORD)
     assert view["state"] == "d_proposed"
 
 
@@ -197,7 +206,7 @@ def test_concurrent_steps_on_one_document_exactly_one_succeeds(county: County) -
         barrier.wait()
         try:
             county.service.step("party_secretary", doc_id, "d_consult", CONSULT, MINUTES,
-                                expected_version=version)
+                                expected_version=version, password=PASSWORD)
             outcomes.append("ok")
         except Conflict:
             outcomes.append("conflict")
@@ -221,7 +230,7 @@ def test_concurrent_different_steps_leave_one_consistent_history(county: County)
         barrier.wait()
         try:
             county.service.step("party_secretary", doc_id, transition, values,
-                                MINUTES if transition == "d_consult" else [])
+                                MINUTES if transition == "d_consult" else [], password=PASSWORD)
             outcomes.append(transition)
         except (Conflict, StepRefused):
             outcomes.append("refused")
@@ -256,12 +265,13 @@ def test_document_stays_on_the_version_it_was_started_with(county: County, tmp_p
     (tmp_path / "v2" / "f31_certificate_v2.yaml").write_text(v2, encoding="utf-8")
     fields = {"applicant": "张三", "applicant_id": "431381198001010019", "certificate_type": "居住证明",
               "purpose": "入学"}
-    old_id = county.service.start("village_clerk", "certificate_issuance", VILLAGE, "居住证明", fields)
+    old_id = county.service.start("village_clerk", "certificate_issuance", VILLAGE, "居住证明", fields,
+                                  password=PASSWORD)
     both = registry_mod.load([shipped / "f31_certificate.yaml", tmp_path / "v2" / "f31_certificate_v2.yaml"])
-    upgraded = Service(county.db, both, county.service.blobs, county.clock)
-    new_id = upgraded.start("village_clerk", "certificate_issuance", VILLAGE, "居住证明", fields)
-    old = upgraded.step("village_clerk", old_id, "list_check", {})
-    new = upgraded.step("village_clerk", new_id, "list_check", {})
+    upgraded = Service(county.db, both, county.service.blobs, county.clock, keyring=county.service.keyring)
+    new_id = upgraded.start("village_clerk", "certificate_issuance", VILLAGE, "居住证明", fields, password=PASSWORD)
+    old = upgraded.step("village_clerk", old_id, "list_check", {}, password=PASSWORD)
+    new = upgraded.step("village_clerk", new_id, "list_check", {}, password=PASSWORD)
     assert (old["workflow_version"], old["history"][1]["title"]) == (1, "清单核对")
     assert (new["workflow_version"], new["history"][1]["title"]) == (2, "清单核对（第二版）")
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.conftest import County
+from tests.conftest import PASSWORD, County
 from tests.test_service import consulted_decision, review, start_decision
 from workflow import worklist
 from workflow.service import Upload
@@ -49,6 +49,6 @@ def test_township_reviewer_sees_villages_of_their_township_only(county: County) 
     review(county, doc_id, "30/30/30/0/0")
     county.service.step("vc_chair", doc_id, "d_resolve", {"resolution_tally": "45/40/35/5/0",
                                                           "resolution_summary": "同意"},
-                        [Upload("resolution_minutes", "决议.txt", b"x")])
+                        [Upload("resolution_minutes", "决议.txt", b"x")], password=PASSWORD)
     assert [t.doc_id for t in tasks(county, "township_reviewer")] == [doc_id]
     assert tasks(county, "outsider_township") == []

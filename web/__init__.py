@@ -1,0 +1,79 @@
+"""The cunwu web application: `create_app(config)` builds one, with a blueprint per audience.
+
+Nothing is created at import time; each application opens its own data directory, database and
+definitions, so tests, the benchmark and `cunwu serve` can each build theirs.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional, Union
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+from web import (access, admin, archive, audit, auth, display, documents, errors, i18n, powerlist, public, searching,
+                 security, tasks)
+from web.config import DEFAULTS, secret_key
+from web.lockout import Lockout
+from web.people import load_person
+from web.runtime import Runtime
+from workflow.app import home_dir, open_context
+from workflow.storage import utcnow
+
+
+def create_app(config: Union[Mapping[str, Any], object, None] = None) -> Flask:
+    """Config by mapping or object: CUNWU_HOME, CUNWU_DB, SECRET_KEY (default: the data directory's),
+    TESTING, CUNWU_INDEX_ON_START (bring the archive index up to date in the background), CUNWU_REGISTRY
+    and CUNWU_CLOCK (tests pass their own)."""
+    app = Flask(__name__)
+    app.config.from_mapping(DEFAULTS)
+    if isinstance(config, Mapping):
+        app.config.from_mapping(config)
+    elif config is not None:
+        app.config.from_object(config)
+    if app.config["TESTING"] and not (isinstance(config, Mapping) and "SESSION_COOKIE_SECURE" in config):
+        app.config["SESSION_COOKIE_SECURE"] = False
+    home = home_dir(app.config["CUNWU_HOME"])
+    clock = app.config["CUNWU_CLOCK"] or utcnow
+    context = open_context(home, app.config["CUNWU_DB"], registry=app.config["CUNWU_REGISTRY"], clock=clock)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secret_key(home)
+    app.extensions["cunwu"] = Runtime(context, Lockout(app.config["LOGIN_MAX_FAILURES"],
+                                                       app.config["LOGIN_LOCKOUT"], clock))
+    CSRFProtect(app)
+    _login(app)
+    i18n.register(app)
+    errors.register(app)
+    security.register(app)
+    access.register(app)
+    _templates(app)
+    _blueprints(app)
+    if app.config["CUNWU_INDEX_ON_START"]:
+        searching.start_catching_up(app)
+    return app
+
+
+def _login(app: Flask) -> None:
+    manager = LoginManager(app)
+    manager.login_view = "auth.login"
+    manager.login_message = _l("请先登录")
+    manager.login_message_category = "info"
+    manager.session_protection = "basic"
+
+    @manager.user_loader
+    def load(user_id: str) -> Optional[Any]:
+        rt: Runtime = app.extensions["cunwu"]
+        return load_person(rt.db, rt.registry, user_id)
+
+
+def _templates(app: Flask) -> None:
+    app.jinja_env.filters.update(localtime=display.localtime, size=display.size_text)
+    app.jinja_env.globals.update(value_text=display.value_text)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+
+def _blueprints(app: Flask) -> None:
+    for module in (auth, tasks, powerlist, documents, archive, audit, public, admin):
+        app.register_blueprint(module.bp)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from workflow import app, diagram, directory, migrate, registry as registry_mod
 from workflow.errors import CunwuError, DefinitionError, InputError
+from workflow.keyring import Keyring
 from workflow.service import Upload
 from workflow.storage import Place, User
 
@@ -118,18 +119,21 @@ JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="机器可读
 
 
 @main.command()
+@click.option("--origin", default=None, help="签名日志的名称（首次初始化时设定，默认随机生成）")
 @JSON_OPTION
 @click.pass_context
-def init(ctx: click.Context, as_json: bool) -> None:
-    """创建数据目录并建立（或升级）数据库结构。"""
+def init(ctx: click.Context, origin: str | None, as_json: bool) -> None:
+    """创建数据目录、签名密钥与创始记录，并建立（或升级）数据库结构。"""
     obj = ctx.obj
-    db = app.init(obj["home"], obj["db"])
+    db = app.init(obj["home"], obj["db"], origin)
     try:
+        keyring = Keyring.load(obj["home"])
         info = {"home": str(obj["home"]), "db": db.engine.url.render_as_string(hide_password=True),
-                "schema": migrate.current(db)}
+                "schema": migrate.current(db), "origin": keyring.log.origin, "log_key": keyring.log.vkey}
     finally:
         db.dispose()
-    emit(as_json, info, lambda i: f"已初始化：{i['home']}（数据库 {i['db']}，结构版本 {i['schema']}）")
+    emit(as_json, info, lambda i: f"已初始化：{i['home']}（数据库 {i['db']}，结构版本 {i['schema']}）\n"
+                                  f"签名日志 {i['origin']}，公钥 {i['log_key']}")
 
 
 @main.group(cls=Group)
@@ -181,7 +185,8 @@ def user_add(ctx: click.Context, username: str, role: str, place_key: str, displ
     c = context(ctx)
     password = password_for(username)
     with c.db.write() as s:
-        u = directory.add_user(s, c.registry.support, username, display_name, password, role, place_key)
+        u = directory.add_user(s, c.registry.support, username, display_name, password, role, place_key,
+                               keyring=c.keyring)
         info = {"id": u.id, "username": u.username, "name": u.display_name,
                 "roles": [{"role": a.role, "place": a.place.path()} for a in u.assignments]}
     emit(as_json, info, lambda i: f"已添加人员 {i['name']}（{i['username']}）：{i['roles'][0]['role']} @ "
@@ -372,9 +377,10 @@ def doc_start(ctx: click.Context, workflow_id: str, place_key: str, title: str, 
     c = context(ctx)
     values = parse_pairs(field_pairs, "字段")
     uploads = read_uploads(attach)
-    authenticated(ctx, username)
+    password = password_for(username)
     wf = c.registry.find(workflow_id)
-    doc_id = c.service.start(username, wf.id, place_key, title, values, assign_slots(wf.start, uploads), comment)
+    doc_id = c.service.start(username, wf.id, place_key, title, values, assign_slots(wf.start, uploads), comment,
+                             password=password)
     emit(as_json, c.service.show(doc_id, username), show_text)
 
 
@@ -394,12 +400,13 @@ def doc_step(ctx: click.Context, doc_id: int, transition: str, username: str, fi
     c = context(ctx)
     values = parse_pairs(field_pairs, "字段")
     uploads = read_uploads(attach)
-    authenticated(ctx, username)
+    password = password_for(username)
     current = c.service.show(doc_id)
     wf = c.registry.get(current["workflow"], current["workflow_version"])
     action = wf.transitions.get(transition)
     uploads = assign_slots(action, uploads) if action else uploads
-    emit(as_json, c.service.step(username, doc_id, transition, values, uploads, comment, expect_version), show_text)
+    emit(as_json, c.service.step(username, doc_id, transition, values, uploads, comment, expect_version,
+                                 password=password), show_text)
 
 
 @doc.command("show")
@@ -440,6 +447,9 @@ def doc_diagram(ctx: click.Context, doc_id: int, out: Path, as_json: bool) -> No
     out.write_text(diagram.render_svg(wf, d["state"], d["visited"]), encoding="utf-8")
     emit(as_json, {"out": str(out), "doc": doc_id, "state": d["state"]}, lambda r: f"已写出 {r['out']}")
 
+
+from workflow import cli_audit  # noqa: E402  (registers verify, checkpoint, export, verify-bag and key)
+from workflow import cli_web  # noqa: E402,F401  (registers demo and serve)
 
 if __name__ == "__main__":
     main()

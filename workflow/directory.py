@@ -2,6 +2,10 @@
 
 A role is held at a place of the role's level; holding it at a township covers every village in that
 township, at the county every village in the county. Passwords are stored only as Argon2id hashes.
+
+Everyone who can take a step signs it, so creating a person also creates their signing key, sealed under
+the same password they log in with, and logs its registration; one password to remember, and a key that is
+useless to whoever reads the database without it.
 """
 from __future__ import annotations
 
@@ -14,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from workflow.definition import IDENT
 from workflow.errors import InputError, NotFound, PermissionDenied
-from workflow.storage import Place, RoleAssignment, User, utcnow
+from workflow.keyring import Keyring
+from workflow.storage import Place, RoleAssignment, User, UserKey, utcnow
 from workflow.workflows import Support
 
 PARENT_KIND = {"county": None, "township": "county", "village": "township"}
@@ -92,13 +97,17 @@ def hash_password(password: str) -> str:
 
 
 def add_user(session: Session, support: Support, username: str, display_name: str, password: str,
-             role: str, place_key: str) -> User:
-    return add_user_with_hash(session, support, username, display_name, hash_password(password), role, place_key)
+             role: str, place_key: str, *, keyring: Keyring) -> User:
+    return add_user_with_hash(session, support, username, display_name, hash_password(password), role, place_key,
+                              password=password, keyring=keyring)
 
 
 def add_user_with_hash(session: Session, support: Support, username: str, display_name: str, password_hash: str,
-                       role: str, place_key: str) -> User:
-    """Like add_user with the hash computed once, for loading many people who share a first password."""
+                       role: str, place_key: str, *, password: str, keyring: Keyring) -> User:
+    """Like add_user with the login hash computed once, for loading many people who share a first password.
+
+    The password itself is still needed: it seals the person's new signing key.
+    """
     if not IDENT.match(username):
         raise InputError(f"用户名“{username}”须为小写字母开头的英文、数字或下划线")
     if session.scalar(select(User).where(User.username == username)) is not None:
@@ -108,7 +117,15 @@ def add_user_with_hash(session: Session, support: Support, username: str, displa
     session.add(user)
     session.flush()
     grant(session, support, user, role, place_key)
+    keyring.register(session, user, password)
     return user
+
+
+def reissue_key(session: Session, keyring: Keyring, user: User, password: str) -> UserKey:
+    """Set a new password and a new signing key under it, retiring the old key (forgotten password, lost
+    device, suspected compromise): the login password and the key's password never drift apart."""
+    user.password_hash = hash_password(password)
+    return keyring.rotate(session, user, password)
 
 
 def grant(session: Session, support: Support, user: User, role: str, place_key: str) -> RoleAssignment:

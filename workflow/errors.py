@@ -71,3 +71,9 @@ class DefinitionError(CunwuError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = sorted(problems, key=lambda p: (p.file, p.line, p.rule))
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class VerificationFailed(CunwuError):
+    """The log, a document's record or a bag did not verify; the report names every failing entry."""
+
+    exit_code = 6

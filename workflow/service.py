@@ -2,12 +2,20 @@
 
 Every interface (CLI, web, demo, tests) calls these, so the guards, the machine, the history and the
 conflict rules are the same wherever a step comes from. A step locks the document, re-checks the guards
-for this person, lets the machine move the state, appends the history row and bumps the document's
-version under a compare-and-set; any failure rolls all of it back.
+for this person, lets the machine move the state, signs the step record with the person's key, appends it
+to the Merkle log with a fresh checkpoint, writes the history row and bumps the document's version under a
+compare-and-set; any failure rolls all of it back, so no step exists without its signed record.
+
+The person's password opens their key before the writing transaction begins: Argon2id takes a large
+fraction of a second by design, and on SQLite the writing transaction holds the only write lock, so
+unwrapping inside it would stall every other writer. Nothing is written by then, and the transaction
+re-checks that the key is still the person's active one before signing.
 """
 from __future__ import annotations
 
 import mimetypes
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
@@ -16,16 +24,18 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from workflow import deadlines, fields as fieldtypes, guards
+from workflow import deadlines, fields as fieldtypes, guards, log, records
 from workflow.blobs import BlobStore
 from workflow.directory import Principal, find_place, find_user, principal
-from workflow.errors import Conflict, InputError, NotFound, PermissionDenied, StepRefused
+from workflow.errors import Conflict, CunwuError, InputError, NotFound, PermissionDenied, StepRefused
+from workflow.keyring import Keyring, Signer
 from workflow.registry import Registry
 from workflow.storage import Blob, Database, Document, Place, Step, StepAttachment, utcnow
 from workflow.workflows import Action, Workflow
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 OTHER_SLOT = "other"
+_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{0,62}")
 
 
 @dataclass(frozen=True)
@@ -40,21 +50,23 @@ class Upload:
 
 class Service:
     def __init__(self, db: Database, registry: Registry, blobs: BlobStore,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow, *, keyring: Keyring) -> None:
         self.db = db
         self.registry = registry
         self.blobs = blobs
         self.clock = clock
+        self.keyring = keyring
 
     def start(self, username: str, workflow: str, place: str, title: str, values: Mapping[str, Any],
-              uploads: Sequence[Upload] = (), comment: Optional[str] = None) -> int:
-        """Open a document on the newest version of `workflow` in a village; returns its id."""
+              uploads: Sequence[Upload] = (), comment: Optional[str] = None, *, password: str) -> int:
+        """Open a document on the newest version of `workflow` in a village, signed by `username`."""
         wf = self.registry.find(workflow)
-        title = (title or "").strip()
+        title = unicodedata.normalize("NFC", (title or "").strip())
         if not title:
             raise InputError("标题不能为空")
         if len(title) > 300:
             raise InputError("标题不能超过 300 字")
+        signer = self._unlock(username, password)
         try:
             with self.db.write() as s:
                 user = find_user(s, username)
@@ -80,15 +92,18 @@ class Service:
                                due_at=deadlines.due(now, wf.states[state].deadline))
                 s.add(doc)
                 s.flush()
-                self._append(s, doc, wf.start, None, state, who, role, now, parsed, uploads, comment, seq=0)
+                self._append(s, doc, wf, wf.start, None, state, who, role, now, parsed, uploads, comment, seq=0,
+                             signer=signer)
                 return doc.id
         except OperationalError as exc:
             raise Conflict(f"数据库繁忙，请稍后重试（{exc.orig}）") from None
 
     def step(self, username: str, doc_id: int, transition: str, values: Mapping[str, Any],
              uploads: Sequence[Upload] = (), comment: Optional[str] = None,
-             expected_version: Optional[int] = None) -> dict:
-        """Take one transition; raises PermissionDenied, StepRefused or Conflict and changes nothing."""
+             expected_version: Optional[int] = None, *, password: str) -> dict:
+        """Take one transition signed by `username`; raises PermissionDenied, StepRefused or Conflict and
+        changes nothing."""
+        signer = self._unlock(username, password)
         try:
             with self.db.write() as s:
                 doc = self._load(s, doc_id, lock=True)
@@ -117,8 +132,8 @@ class Service:
                     lambda: tuple(guards.what(wf, action, where, parsed, given)))
                 role = guards.acting_role(wf, action, who, where)
                 from_state = doc.state
-                self._append(s, doc, action, from_state, new_state, who, role, now, parsed, uploads, comment,
-                             seq=doc.version + 1)
+                self._append(s, doc, wf, action, from_state, new_state, who, role, now, parsed, uploads, comment,
+                             seq=doc.version + 1, signer=signer)
                 moved = s.execute(
                     update(Document)
                     .where(Document.id == doc.id, Document.version == doc.version)
@@ -232,30 +247,76 @@ class Service:
             if u.slot not in slots:
                 names = "、".join(f"{a.name}（{a.title}）" for a in action.attachments) or "无"
                 raise InputError(f"“{action.title}”没有附件项“{u.slot}”；可上传：{names}")
+            if not u.filename.strip() or len(u.filename) > 255:
+                raise InputError(f"附件文件名须为 1 至 255 个字符：“{u.filename[:40]}”")
             if not u.data:
                 raise InputError(f"附件“{u.filename}”是空文件")
             if len(u.data) > MAX_ATTACHMENT_BYTES:
                 raise InputError(f"附件“{u.filename}”超过 {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB")
 
-    def _append(self, s: Session, doc: Document, action: Action, from_state: Optional[str], to_state: str,
-                who: Principal, role: Optional[str], now: datetime, parsed: Mapping[str, Any],
-                uploads: Sequence[Upload], comment: Optional[str], seq: int) -> Step:
-        comment = (comment or "").strip() or None
+    def _unlock(self, username: str, password: str) -> Signer:
+        with self.db.read() as s:
+            return self.keyring.unlock(s, find_user(s, username), password)
+
+    def _append(self, s: Session, doc: Document, wf: Workflow, action: Action, from_state: Optional[str],
+                to_state: str, who: Principal, role: str, now: datetime, parsed: Mapping[str, Any],
+                uploads: Sequence[Upload], comment: Optional[str], seq: int, signer: Signer) -> Step:
+        """Sign the step record, append it to the log, then write the history rows that cache it."""
+        self.keyring.require_active(s, signer)
+        comment = unicodedata.normalize("NFC", (comment or "").strip()) or None
+        if comment is not None and len(comment) > records.MAX_TEXT:
+            raise InputError(f"办理意见不能超过 {records.MAX_TEXT} 字")
+        attachments = []
+        for u in uploads:
+            digest = self.blobs.put(u.data)
+            attachments.append(records.Attachment(
+                slot=u.slot, name=unicodedata.normalize("NFC", u.filename), size=len(u.data), sha256=digest,
+                media_type=_media_type(u.media_type or mimetypes.guess_type(u.filename)[0])))
+        head = log.head(s, lock=True)
+        record = records.StepRecord(
+            log_origin=self.keyring.log.origin, doc_id=doc.id, definition_id=wf.id, definition_version=wf.version,
+            title=doc.title, place=unicodedata.normalize("NFC", doc.place.path()), step_seq=seq,
+            transition=action.id, kind=action.kind, from_state=from_state, to_state=to_state, actor=who.username,
+            role=role, at=records.utc_timestamp(now),
+            fields={k: v for k, v in parsed.items() if not _is_tally(action, k)},
+            tallies={k: v for k, v in parsed.items() if _is_tally(action, k)},
+            comment=comment, attachments=tuple(attachments),
+            prev_step_hash=None if seq == 0 else self._previous_leaf_hash(s, doc, seq),
+            key_id=signer.key_id, observed=head.observed)
+        try:
+            leaf = records.sign(record, [signer.private_key]).encode()
+            self._self_check(leaf)
+        except ValueError as exc:
+            raise InputError(f"这一步的内容无法写成签名记录：{exc}") from None
+        appended = log.append(s, self.keyring.log, leaf, head)
         step = Step(document_id=doc.id, seq=seq, transition=action.id, kind=action.kind, from_state=from_state,
-                    to_state=to_state, actor_id=who.user_id, role=role or "", at=now, fields=dict(parsed),
-                    comment=comment)
+                    to_state=to_state, actor_id=who.user_id, role=role, at=now, fields=dict(parsed),
+                    comment=comment, log_index=appended.index)
         s.add(step)
         s.flush()
-        for u in uploads:
-            media_type = u.media_type or mimetypes.guess_type(u.filename)[0] or "application/octet-stream"
-            digest = self.blobs.put(u.data)
-            if s.get(Blob, digest) is None:
-                s.add(Blob(sha256=digest, size=len(u.data), media_type=media_type, created_at=now))
+        for a in attachments:
+            if s.get(Blob, a.sha256) is None:
+                s.add(Blob(sha256=a.sha256, size=a.size, media_type=a.media_type, created_at=now))
                 s.flush()
-            s.add(StepAttachment(step_id=step.id, slot=u.slot, filename=u.filename, sha256=digest,
-                                 size=len(u.data), media_type=media_type))
+            s.add(StepAttachment(step_id=step.id, slot=a.slot, filename=a.name, sha256=a.sha256, size=a.size,
+                                 media_type=a.media_type))
         s.flush()
         return step
+
+    @staticmethod
+    def _previous_leaf_hash(s: Session, doc: Document, seq: int) -> str:
+        index = s.scalar(select(Step.log_index).where(Step.document_id == doc.id, Step.seq == seq - 1))
+        if index is None:
+            raise CunwuError(f"文书 {doc.id} 的第 {seq - 1} 步没有签名记录，无法接续签名")
+        return records.leaf_hash_hex(log.leaf(s, index))
+
+    @staticmethod
+    def _self_check(leaf: bytes) -> None:
+        """Run the auditor's own parser and signature check, so the log never takes an entry it would reject."""
+        envelope = records.open_envelope(leaf)
+        envelope.decode()
+        for signature in envelope.signatures:
+            envelope.verify(signature)
 
     def _view(self, doc: Document, wf: Workflow) -> dict:
         state = wf.states[doc.state]
@@ -275,7 +336,7 @@ class Service:
             "kind": st.kind, "from": st.from_state, "to": st.to_state,
             "actor": st.actor.username, "actor_name": st.actor.display_name, "role": st.role,
             "role_title": roles[st.role].title if st.role in roles else st.role,
-            "at": st.at.isoformat(), "fields": st.fields, "comment": st.comment,
+            "at": st.at.isoformat(), "fields": st.fields, "comment": st.comment, "log_index": st.log_index,
             "attachments": [{"slot": a.slot, "filename": a.filename, "sha256": a.sha256, "size": a.size,
                              "media_type": a.media_type} for a in st.attachments],
         }
@@ -288,3 +349,14 @@ class Service:
             "fields": wf.describe_fields(action),
             "attachments": [{"name": a.name, "title": a.title, "required": a.required} for a in action.attachments],
         }
+
+
+def _is_tally(action: Action, name: str) -> bool:
+    spec = action.field(name)
+    return spec is not None and spec.type == "tally"
+
+
+def _media_type(given: Optional[str]) -> str:
+    """A bare type/subtype for the signed record: parameters dropped, anything unrecognisable made generic."""
+    value = (given or "").split(";", 1)[0].strip().lower()
+    return value if _MEDIA_TYPE.fullmatch(value) else "application/octet-stream"

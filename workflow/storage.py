@@ -3,6 +3,11 @@
 Writes on SQLite take the write lock at BEGIN (BEGIN IMMEDIATE), so two writers never both read a
 document and then race to update it; on PostgreSQL the document row is locked with SELECT ... FOR UPDATE.
 Steps are append-only: the migration installs triggers that refuse UPDATE and DELETE on them.
+
+The signed log (log_entries, checkpoints) is the record an auditor trusts; documents and steps are caches
+derived from it for fast reading, and log_head and user_keys are working state for the writer. The
+triggers are defence in depth only: a database administrator can drop them, which is why the verifier
+relies on signatures and external checkpoints instead.
 """
 from __future__ import annotations
 
@@ -13,8 +18,8 @@ from pathlib import Path
 from typing import Any, Iterator, Optional
 
 from sqlalchemy import (
-    JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, TypeDecorator, UniqueConstraint, create_engine,
-    event,
+    JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, Text, TypeDecorator,
+    UniqueConstraint, create_engine, event,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
@@ -122,6 +127,7 @@ class Step(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     fields: Mapped[dict] = mapped_column(JSON)
     comment: Mapped[Optional[str]] = mapped_column(Text)
+    log_index: Mapped[Optional[int]] = mapped_column(BigInteger)
     actor: Mapped[User] = relationship(lazy="joined")
     attachments: Mapped[list["StepAttachment"]] = relationship(lazy="selectin", order_by="StepAttachment.id")
 
@@ -145,6 +151,47 @@ class StepAttachment(Base):
     sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
     size: Mapped[int] = mapped_column(Integer)
     media_type: Mapped[str] = mapped_column(String(100))
+
+
+class LogEntry(Base):
+    """One leaf of the Merkle log: the exact signed envelope bytes, never re-serialised."""
+
+    __tablename__ = "log_entries"
+
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    leaf_input: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class CheckpointNote(Base):
+    """The signed checkpoint published after the append that made the log `size` long."""
+
+    __tablename__ = "checkpoints"
+
+    size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    note: Mapped[str] = mapped_column(Text)
+
+
+class LogHead(Base):
+    """The single row appends lock and advance: size and the compact range, so appends cost O(log n)."""
+
+    __tablename__ = "log_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    size: Mapped[int] = mapped_column(BigInteger)
+    frontier: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class UserKey(Base):
+    """A person's signing key, sealed under their password; the log's key events are the authority."""
+
+    __tablename__ = "user_keys"
+
+    key_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    sealed: Mapped[dict] = mapped_column(JSON)
+    registered_index: Mapped[int] = mapped_column(BigInteger)
+    revoked_index: Mapped[Optional[int]] = mapped_column(BigInteger)
+    revoked_reason: Mapped[Optional[str]] = mapped_column(String(32))
 
 
 def utcnow() -> datetime:

@@ -1,0 +1,52 @@
+"""Configuration defaults and the secret key kept in the data directory.
+
+The secret key signs session cookies and CSRF tokens; it is generated once per data directory into a
+file only its owner can read, so restarting the server does not sign everyone out and no key ever
+lives in the source tree.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from workflow.service import MAX_ATTACHMENT_BYTES
+
+SECRET_FILE = "web-secret-key"
+
+DEFAULTS: dict[str, Any] = {
+    "CUNWU_HOME": None,
+    "CUNWU_DB": None,
+    "CUNWU_REGISTRY": None,
+    "CUNWU_CLOCK": None,
+    "CUNWU_INDEX_ON_START": False,
+    "TESTING": False,
+    "MAX_CONTENT_LENGTH": MAX_ATTACHMENT_BYTES + 5 * 1024 * 1024,
+    "UPLOAD_MAX_BYTES": MAX_ATTACHMENT_BYTES,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": True,
+    "SESSION_COOKIE_NAME": "cunwu_session",
+    "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+    "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_LOCKOUT": timedelta(minutes=15),
+    "BABEL_DEFAULT_LOCALE": "zh",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+    "LANGUAGES": ("zh", "en"),
+}
+
+
+def secret_key(home: Path) -> bytes:
+    """Read the data directory's key, creating it (mode 0600, never overwritten) on first use."""
+    path = home / SECRET_FILE
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes()
+    key = secrets.token_bytes(32)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(key)
+    return key

@@ -1,0 +1,67 @@
+"""What every request needs from the application: the workflow context, the lockout, the diagrams.
+
+Kept on `app.extensions` rather than in module globals, so two applications (a test's and a
+benchmark's) never share state.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Any, Iterable, Optional
+
+from flask import current_app
+
+from web.lockout import Lockout
+from workflow import diagram
+from workflow.app import Context
+from workflow.blobs import BlobStore
+from workflow.registry import Registry
+from workflow.service import Service
+from workflow.storage import Database
+
+
+@dataclass
+class Runtime:
+    """`opened` holds what is opened on first use (the archive index) and closed with the application."""
+
+    context: Context
+    lockout: Lockout
+    blobs: BlobStore = field(init=False)
+    opened: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.blobs = self.context.service.blobs
+        self._svg = lru_cache(maxsize=1024)(self._render)
+
+    @property
+    def service(self) -> Service:
+        return self.context.service
+
+    @property
+    def registry(self) -> Registry:
+        return self.context.registry
+
+    @property
+    def db(self) -> Database:
+        return self.context.db
+
+    def now(self) -> datetime:
+        return self.context.service.clock()
+
+    def svg(self, workflow: str, version: int, current: Optional[str] = None,
+            visited: Iterable[str] = ()) -> str:
+        """Diagrams are pure functions of the definition and the highlight, and `dot` costs ~40 ms."""
+        return self._svg(workflow, version, current, frozenset(visited))
+
+    def _render(self, workflow: str, version: int, current: Optional[str], visited: frozenset[str]) -> str:
+        return diagram.render_svg(self.registry.get(workflow, version), current, sorted(visited))
+
+    def close(self) -> None:
+        for resource in self.opened.values():
+            resource.close()
+        self.context.close()
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["cunwu"]
