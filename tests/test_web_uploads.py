@@ -13,10 +13,11 @@ LIMIT = 1024 * 1024
 
 
 def docx() -> bytes:
+    """Fixed timestamps, so every pytest-xdist worker collects the same parameters."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<w:document/>")
+        for name, body in (("[Content_Types].xml", "<Types/>"), ("word/document.xml", "<w:document/>")):
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), body)
     return buffer.getvalue()
 
 
