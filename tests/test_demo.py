@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 from datetime import datetime, timezone
+from io import BytesIO
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from workflow import app, demo, worklist
@@ -91,3 +93,8 @@ def test_cunwu_demo_prints_how_to_log_in(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert f"所有人员的演示密码：{demo.DEMO_PASSWORD}" in result.stdout
     assert "shimenkan_party_secretary" in result.stdout and "cunwu serve" in result.stdout
+
+
+def test_demo_pdf_attachments_are_valid_pdfs() -> None:
+    reader = PdfReader(BytesIO(demo.tiny_pdf("cunwu demo: minutes (2026-03-02)")))
+    assert [page.extract_text() for page in reader.pages] == ["cunwu demo: minutes (2026-03-02)"]

@@ -86,12 +86,6 @@ def password_for(username: str) -> str:
     return value
 
 
-def authenticated(ctx: click.Context, username: str) -> str:
-    with context(ctx).db.read() as s:
-        directory.authenticate(s, username, password_for(username))
-    return username
-
-
 def parse_pairs(pairs: tuple[str, ...], what: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for pair in pairs:
