@@ -18,6 +18,8 @@ that was changed, not everything after it.
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import hashlib
 import multiprocessing
 import os
@@ -232,7 +234,7 @@ class _Doc:
     seen: dict[int, int]
 
 
-class Replay:
+class Replay(ABC):
     """The checks that need the entries in index order, shared by the database and the bag verifier.
 
     Subclasses say how a signer's `observed` log head is confirmed: against the recomputed tree for a
@@ -283,8 +285,10 @@ class Replay:
             self.statuses.append(RecordStatus(ex.index, step.doc_id, step.step_seq, step.actor, step.transition,
                                               step.key_id))
 
+    @abstractmethod
     def check_observed(self, index: int, size: int, root: bytes, step: Optional[StepFacts]) -> None:
-        raise NotImplementedError
+        """Whether the log the signer saw (size, root) is a prefix of this one: the full log and a bag
+        prove it differently."""
 
     def finish(self) -> None:
         if self.scope.doc_id is not None and self.scope.doc_id not in self.docs:
