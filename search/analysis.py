@@ -213,6 +213,17 @@ class BigramAnalyzer(Tokenizer):
         )
 
 
+@functools.cache
+def _jieba() -> Any:
+    """jieba, imported on first use and told not to announce loading its dictionary on stderr."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
+
+
 class JiebaAnalyzer(Tokenizer):
     """Jieba search-mode words of the folded text, for a secondary field that only ranks.
 
@@ -235,15 +246,13 @@ class JiebaAnalyzer(Tokenizer):
         mode: str = "",
         **kwargs: Any,
     ) -> Iterator[Token]:
-        import jieba
-
         folded, offsets = _fold_with_offsets(value)
         if not tokenize:
             words: Iterator[tuple[str, int, int]] = iter([(folded, 0, len(folded))])
         else:
             words = (
                 (word, start, end)
-                for word, start, end in jieba.tokenize(folded, mode="search")
+                for word, start, end in _jieba().tokenize(folded, mode="search")
                 if _UNIT_RE.search(word)
             )
         return _emit(

@@ -155,6 +155,8 @@ class ArchiveIndex:
     def versions(self) -> dict[int, int]:
         """The version of every indexed document, for the stale/missing check."""
         searcher = self.searcher()
+        if searcher.doc_count_all() == 0:
+            return {}
         reader = searcher.reader()
         ids = reader.column_reader("doc_id")
         versions = reader.column_reader("version")

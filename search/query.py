@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from whoosh.query import And, AndMaybe, Not, Or, Query, Term
 
 from search.analysis import JiebaAnalyzer, substring_query
+from workflow.errors import InputError
 
 __all__ = ["QueryError", "parse_query"]
 
@@ -42,7 +43,7 @@ _MINUS = frozenset("-－﹣")
 _LIST_SEPARATORS = frozenset(",，、;；")
 
 
-class QueryError(ValueError):
+class QueryError(InputError):
     """A query the clerk must correct; the message is Chinese and says what is wrong."""
 
 

@@ -16,6 +16,7 @@ from whoosh.query import Or, Phrase
 
 from search.analysis import bigram_field, fold, ranking_field
 from search.query import QueryError, parse_query
+from workflow.errors import InputError
 
 FIELDS = ["title", "body"]
 NAMES = ["张三", "张三丰", "张小三", "李四", "李四海", "王五", "赵六"]
@@ -230,8 +231,8 @@ def test_malformed_query_raises_query_error_naming_the_problem(text: str, messag
     assert str(caught.value) == message
 
 
-def test_query_error_is_a_value_error() -> None:
-    assert issubclass(QueryError, ValueError)
+def test_query_error_is_an_input_error_so_the_command_line_exits_2() -> None:
+    assert issubclass(QueryError, InputError) and QueryError.exit_code == 2
 
 
 # Properties over the corpus

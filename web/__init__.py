@@ -24,7 +24,8 @@ from workflow.storage import utcnow
 
 def create_app(config: Union[Mapping[str, Any], object, None] = None) -> Flask:
     """Config by mapping or object: CUNWU_HOME, CUNWU_DB, SECRET_KEY (default: the data directory's),
-    TESTING, CUNWU_INDEX_ON_START (bring the archive index up to date in the background), CUNWU_REGISTRY
+    TESTING, CUNWU_INDEX_ON_START (bring the archive index up to date in the background),
+    CUNWU_INDEX_POLL (then drain the index outbox every so many seconds; 0: never), CUNWU_REGISTRY
     and CUNWU_CLOCK (tests pass their own)."""
     app = Flask(__name__)
     app.config.from_mapping(DEFAULTS)

@@ -17,7 +17,8 @@ from flask_wtf import FlaskForm
 
 from search.criteria import Criteria
 from search.query import QueryError
-from web import saved, searching
+from search import saved
+from web import searching
 from web.runtime import runtime
 from workflow.errors import InputError
 

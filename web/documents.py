@@ -94,7 +94,7 @@ def start(code: str):
             except CunwuError as exc:
                 problems, status = _problems(exc), _status(exc)
             else:
-                searching.keep_up(rt, doc_id)
+                searching.keep_up(rt)
                 flash(_("已发起：%(title)s", title=form.title.data.strip()), "success")
                 return redirect(url_for("documents.show", doc_id=doc_id))
         else:
@@ -159,7 +159,7 @@ def step(doc_id: int, transition: str):
         raise
     except CunwuError as exc:
         return _page(doc_id, (transition, form, _problems(exc)), _status(exc))
-    searching.keep_up(rt, doc_id)
+    searching.keep_up(rt)
     flash(_("已办理：%(title)s", title=action.title), "success")
     return redirect(url_for("documents.show", doc_id=doc_id))
 

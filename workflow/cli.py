@@ -443,6 +443,7 @@ def doc_diagram(ctx: click.Context, doc_id: int, out: Path, as_json: bool) -> No
 
 
 from workflow import cli_audit  # noqa: E402  (registers verify, checkpoint, export, verify-bag and key)
+from workflow import cli_search  # noqa: E402,F401  (registers search and reindex)
 from workflow import cli_web  # noqa: E402,F401  (registers demo and serve)
 
 if __name__ == "__main__":

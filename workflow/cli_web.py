@@ -69,7 +69,7 @@ def serve_command(ctx: click.Context, host: str, port: int, threads: int) -> Non
 
     obj = ctx.find_root().obj
     application = create_app({"CUNWU_HOME": str(obj["home"]), "CUNWU_DB": obj["db"],
-                              "SESSION_COOKIE_SECURE": not loopback(host), "CUNWU_INDEX_ON_START": True})
+                              "SESSION_COOKIE_SECURE": not loopback(host), "CUNWU_INDEX_ON_START": True, "CUNWU_INDEX_POLL": 5})
     click.echo(f"村务网站：http://{host}:{port}/  （公开栏 /public/；按 Ctrl+C 停止）", err=True)
     waitress.serve(application, host=host, port=port, threads=threads, ident="cunwu")
 

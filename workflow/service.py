@@ -30,7 +30,7 @@ from workflow.directory import Principal, find_place, find_user, principal
 from workflow.errors import Conflict, CunwuError, InputError, NotFound, PermissionDenied, StepRefused
 from workflow.keyring import Keyring, Signer
 from workflow.registry import Registry
-from workflow.storage import Blob, Database, Document, Place, Step, StepAttachment, utcnow
+from workflow.storage import Blob, Database, Document, IndexOutbox, Place, Step, StepAttachment, utcnow
 from workflow.workflows import Action, Workflow
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
@@ -261,7 +261,8 @@ class Service:
     def _append(self, s: Session, doc: Document, wf: Workflow, action: Action, from_state: Optional[str],
                 to_state: str, who: Principal, role: str, now: datetime, parsed: Mapping[str, Any],
                 uploads: Sequence[Upload], comment: Optional[str], seq: int, signer: Signer) -> Step:
-        """Sign the step record, append it to the log, then write the history rows that cache it."""
+        """Sign the step record, append it to the log, then write the history rows that cache it and the
+        outbox row that tells the search indexer the document changed."""
         self.keyring.require_active(s, signer)
         comment = unicodedata.normalize("NFC", (comment or "").strip()) or None
         if comment is not None and len(comment) > records.MAX_TEXT:
@@ -300,6 +301,7 @@ class Service:
                 s.flush()
             s.add(StepAttachment(step_id=step.id, slot=a.slot, filename=a.name, sha256=a.sha256, size=a.size,
                                  media_type=a.media_type))
+        s.add(IndexOutbox(document_id=doc.id, created_at=now))
         s.flush()
         return step
 

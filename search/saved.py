@@ -2,7 +2,8 @@
 syntax), so they survive a change of search engine.
 
 The table is created by migration 0003 and described here with SQLAlchemy Core, because it belongs to
-the web application's clerks rather than to the workflow's records.
+the archive's clerks (in the web application and `cunwu search --save`) rather than to the workflow's
+records.
 """
 from __future__ import annotations
 

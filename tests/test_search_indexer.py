@@ -1,0 +1,165 @@
+"""The archive index follows the real database through the index outbox: every start and step writes
+its row in its own transaction, the indexer drains the rows into Whoosh, a killed indexer is caught up
+on restart, the check names what the index lacks or holds stale, a rebuild starts from the database,
+and searches show each person only what they may see. SQLite and PostgreSQL alike."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from search.criteria import Criteria
+from search.index import index_path
+from search.indexer import Indexer
+from tests.conftest import PASSWORD, VILLAGE, County
+from workflow.app import Context
+from workflow.errors import StepRefused
+from workflow.service import Upload
+from workflow.storage import IndexOutbox
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def context(county: County) -> Context:
+    return Context(home=county.home, db=county.db, registry=county.registry, service=county.service,
+                   keyring=county.service.keyring)
+
+
+@pytest.fixture
+def indexer(county: County):
+    opened = Indexer(context(county))
+    yield opened
+    opened.close()
+
+
+def start(county: County, applicant: str = "张三", purpose: str = "办理子女入学") -> int:
+    return county.service.start("village_clerk", "F31", VILLAGE, f"{applicant}申请居住证明",
+                                {"applicant": applicant, "applicant_id": "431381198001010019",
+                                 "certificate_type": "居住证明", "purpose": purpose}, password=PASSWORD)
+
+
+def issue(county: County, doc_id: int) -> None:
+    """Take an F31 certificate to 已出具, the state whose certificate type is disclosed."""
+    scan = Upload("certificate_scan", "证明存档.txt", "居住证明存档".encode())
+    for user, transition, values, uploads in (
+            ("village_clerk", "list_check", {}, ()),
+            ("village_clerk", "verify", {"verification": "走访邻居王五核实属实"}, ()),
+            ("party_secretary", "approve", {}, ()),
+            ("seal_keeper", "stamp", {"register_no": "ZM-2026-001", "blank_document": "false"}, (scan,))):
+        county.service.step(user, doc_id, transition, values, uploads, password=PASSWORD)
+
+
+def outbox_rows(county: County) -> list[int]:
+    with county.db.read() as s:
+        return list(s.scalars(select(IndexOutbox.document_id).order_by(IndexOutbox.id)))
+
+
+def found(indexer: Indexer, words: str, username: str | None = "village_clerk") -> list[int]:
+    return [hit.doc_id for hit in indexer.search(Criteria(query=words), username).hits]
+
+
+def test_a_start_and_each_step_write_one_outbox_row(county: County) -> None:
+    doc_id = start(county)
+    county.service.step("village_clerk", doc_id, "list_check", {}, password=PASSWORD)
+    assert outbox_rows(county) == [doc_id, doc_id]
+
+
+def test_a_refused_step_leaves_no_outbox_row(county: County) -> None:
+    doc_id = start(county)
+    with pytest.raises(StepRefused):
+        county.service.step("village_clerk", doc_id, "approve", {}, password=PASSWORD)
+    assert outbox_rows(county) == [doc_id]
+
+
+def test_draining_the_outbox_indexes_the_step_and_empties_the_outbox(county: County, indexer: Indexer) -> None:
+    doc_id = start(county)
+    county.service.step("village_clerk", doc_id, "list_check", {}, password=PASSWORD)
+    county.service.step("village_clerk", doc_id, "verify", {"verification": "走访邻居王五核实属实"},
+                        password=PASSWORD)
+    report = indexer.apply_pending()
+    assert (report.applied, report.failed, outbox_rows(county)) == (3, {}, [])
+    assert found(indexer, "邻居王五") == [doc_id]
+    assert indexer.check().ok
+
+
+def test_check_names_the_pending_and_stale_documents(county: County, indexer: Indexer) -> None:
+    first, second = start(county, "张三"), start(county, "李四")
+    indexer.apply_pending()
+    county.service.step("village_clerk", second, "list_check", {}, password=PASSWORD)
+    third = start(county, "王五")
+    state = indexer.check()
+    assert state.to_dict() == {"ok": False, "pending": 2, "missing": [third],
+                               "stale": [{"doc_id": second, "index_version": 0, "db_version": 1}],
+                               "orphaned": []}
+    assert first not in state.report.missing
+
+
+def test_reindex_rebuilds_a_lost_index_from_the_database(county: County, indexer: Indexer) -> None:
+    doc_id = start(county, "赵六")
+    indexer.apply_pending()
+    indexer.close()
+    shutil.rmtree(index_path(county.home))
+    assert indexer.check().report.missing == [doc_id]
+    indexer.reindex()
+    assert (found(indexer, "赵六"), indexer.check().ok) == ([doc_id], True)
+
+
+def test_reindex_clears_the_outbox_rows_it_covers(county: County, indexer: Indexer) -> None:
+    start(county)
+    indexer.reindex()
+    assert (outbox_rows(county), indexer.check().ok) == ([], True)
+
+
+def test_catch_up_fills_an_empty_index_with_every_document(county: County, indexer: Indexer) -> None:
+    docs = [start(county, name) for name in ("张三", "李四")]
+    assert indexer.catch_up() == 2
+    assert sorted(found(indexer, "申请居住证明")) == docs
+
+
+def test_a_cadre_of_another_village_finds_nothing_of_this_village(county: County, indexer: Indexer) -> None:
+    start(county, "钱七")
+    indexer.apply_pending()
+    assert (found(indexer, "钱七"), found(indexer, "钱七", "outsider_village")) == ([1], [])
+
+
+def test_the_public_finds_only_disclosed_documents_and_never_their_names(county: County, indexer: Indexer) -> None:
+    pending, issued = start(county, "孙八"), start(county, "周九")
+    issue(county, issued)
+    indexer.apply_pending()
+    assert found(indexer, "居住证明", None) == [issued]
+    assert (found(indexer, "孙八", None), found(indexer, "周九", None)) == ([], [])
+    assert pending in found(indexer, "居住证明")
+
+
+def test_a_killed_indexer_is_caught_up_on_restart(county: County, indexer: Indexer, tmp_path: Path) -> None:
+    """The step is committed; the indexer dies with the index's write lock held and half its batch
+    added; nothing was marked done, so the next run indexes everything and the outbox empties."""
+    docs = [start(county, name) for name in ("甲一", "乙二", "丙三")]
+    marker = tmp_path / "arrived"
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.search_indexer_child", str(county.home), county.db.url, str(marker)],
+        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists():
+            assert child.poll() is None, "the indexer child exited before reaching the crash point"
+            assert time.monotonic() < deadline, "the indexer child never reached the crash point"
+            time.sleep(0.1)
+        child.send_signal(signal.SIGKILL)
+    finally:
+        child.wait(timeout=30)
+    assert child.returncode == -signal.SIGKILL
+    assert len(outbox_rows(county)) == 3
+    report = indexer.apply_pending(timeout=5)
+    assert (report.applied, outbox_rows(county)) == (3, [])
+    assert [found(indexer, name) for name in ("甲一", "乙二", "丙三")] == [[doc] for doc in docs]
+    with county.db.read() as s:
+        assert s.scalar(select(func.count(IndexOutbox.id))) == 0
+    assert indexer.check().ok
