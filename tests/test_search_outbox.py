@@ -2,8 +2,9 @@
 a crash anywhere between a step's commit and the outbox row being marked is caught up on the
 next run, the check names what is missing or stale, and a rebuild starts from the database.
 
-The outbox here is a real SQLite table with the shape the service will write (id, document id,
-done); the documents come from the generated corpus, loaded as the service would show them.
+The outbox here is a plain SQLite table (id, document id, done), so the drain's order of work is
+tested on the generated corpus without a county; tests/test_search_indexer.py drives the same
+functions through the service's own index_outbox table on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
