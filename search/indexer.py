@@ -175,9 +175,10 @@ class Indexer:
                 self._index.close()
                 self._index = None
 
-    def _fetch_pending(self, limit: int) -> Sequence[tuple[int, int]]:
+    def _fetch_pending(self, after: int, limit: int) -> Sequence[tuple[int, int]]:
         with self.context.db.read() as s:
-            rows = s.execute(select(IndexOutbox.id, IndexOutbox.document_id).order_by(IndexOutbox.id).limit(limit))
+            rows = s.execute(select(IndexOutbox.id, IndexOutbox.document_id).where(IndexOutbox.id > after)
+                             .order_by(IndexOutbox.id).limit(limit))
             return [(row_id, doc_id) for row_id, doc_id in rows]
 
     def _mark_done(self, ids: Sequence[int]) -> None:

@@ -30,7 +30,7 @@ from workflow.workflows import Workflow
 __all__ = ["ApplyReport", "CheckReport", "Loaded", "apply_pending", "check", "reindex"]
 
 Loaded = tuple[Mapping[str, Any], Workflow, Sequence[PlaceRef]]
-FetchPending = Callable[[int], Sequence[tuple[int, int]]]
+FetchPending = Callable[[int, int], Sequence[tuple[int, int]]]
 Load = Callable[[int], Loaded | None]
 
 
@@ -51,16 +51,17 @@ def apply_pending(
     batch_size: int = 100,
     timeout: float = 30.0,
 ) -> ApplyReport:
-    """Apply pending outbox rows, oldest first, until none are left or a document fails.
+    """Apply every pending outbox row, oldest first, in batches.
 
-    ``fetch_pending(n)`` returns up to n pending (outbox id, document id) pairs, oldest first;
-    ``load(doc_id)`` returns the document's view, workflow and place chain, or None if the
-    document no longer exists (its records are then deleted); ``mark_done(ids)`` marks rows
-    applied. A document that cannot be loaded or turned into records keeps its rows pending and
-    stops the run after its batch, so one bad document is reported instead of looping forever
-    while the rest of its batch is still indexed. Documents are loaded while the write lock is
-    held, so a batch streams into the writer; the indexer is the only writer, so only a rebuild
-    ever waits for it. :class:`search.index.IndexBusy` propagates with nothing marked.
+    ``fetch_pending(after, n)`` returns up to n pending (outbox id, document id) pairs with ids
+    above ``after``, oldest first; ``load(doc_id)`` returns the document's view, workflow and
+    place chain, or None if the document no longer exists (its records are then deleted);
+    ``mark_done(ids)`` marks rows applied. A document that cannot be loaded or turned into
+    records is reported and keeps its rows pending for the next run, while the run goes on past
+    it: one bad document never holds up the documents behind it. Documents are loaded while the
+    write lock is held, so a batch streams into the writer and a document is never written older
+    than another process has already written it. :class:`search.index.IndexBusy` propagates with
+    the batch unmarked.
     """
     report = ApplyReport()
 
@@ -74,11 +75,11 @@ def apply_pending(
                 continue
             yield doc_id, records
 
-    while not report.failed:
-        entries = fetch_pending(batch_size)
-        if not entries:
-            break
-        index.write(changes(dict.fromkeys(doc_id for _, doc_id in entries)), timeout=timeout)
+    after = 0
+    while entries := fetch_pending(after, batch_size):
+        after = entries[-1][0]
+        todo = [doc_id for doc_id in dict.fromkeys(doc_id for _, doc_id in entries) if doc_id not in report.failed]
+        index.write(changes(todo), timeout=timeout)
         done = [outbox_id for outbox_id, doc_id in entries if doc_id not in report.failed]
         mark_done(done)
         report.applied += len(done)
