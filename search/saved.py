@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, Text, delete, insert, select
+from sqlalchemy import (
+    Column, ForeignKey, Integer, MetaData, String, Table, Text, UniqueConstraint, delete, insert, select,
+)
 
 from search.criteria import Criteria
 from workflow.errors import InputError
@@ -24,6 +26,7 @@ saved_searches = Table(
     Column("name", String(100), nullable=False),
     Column("criteria", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("user_id", "name", name="uq_saved_searches_user_name"),
 )
 
 
