@@ -9,7 +9,7 @@ from typing import Iterator, Optional
 
 import pytest
 import waitress.server
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.conftest import PASSWORD
 from tests.web_support import Site
@@ -19,6 +19,9 @@ CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--no-first-run"]
 PHONE = {"width": 390, "height": 844}
+PATIENCE_MS = 20_000
+"""How long an expectation waits: a signed step checks the password and unseals the key with Argon2,
+which on a loaded two-core CI machine takes longer than Playwright's default of five seconds."""
 
 
 @dataclass
@@ -42,6 +45,7 @@ def serve(site: Site) -> Served:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    expect.set_options(timeout=PATIENCE_MS)
     with sync_playwright() as p:
         launched = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
         yield launched
@@ -61,6 +65,10 @@ class Journey:
         self.page.goto(self.base + path)
 
     def shot(self, label: str) -> Path:
+        """Save the whole page, once it is known to fit the screen's width: at a phone's 390 px nothing
+        may make the reader scroll sideways (wide tables and diagrams scroll inside their own box)."""
+        width, fits = self.page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert width == fits, f"{label}: the page is {width} px wide on a {fits} px screen"
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{self.name}-{len(self.shots) + 1:02d}-{label}.png"
         self.page.screenshot(path=str(path), full_page=True)

@@ -128,7 +128,12 @@ def test_cadre_takes_a_major_decision_from_proposal_to_archive(browser: Browser,
     expect(j.page.locator("#record-1 .comment")).to_have_text("<b>按时召开</b>")
     j.shot("archived")
     expect(j.page.locator("#diagram")).to_have_js_property("complete", True)
+    drawn = j.page.evaluate("fetch(document.querySelector('#diagram').src, {cache: 'force-cache'}).then(r => r.text())")
+    assert '<g id="state_archived" class="node current">' in drawn
+    assert '<g id="state_d_proposed" class="node visited">' in drawn
     j.shot_of(".diagram", "diagram")
+    j.page.set_viewport_size({"width": 1280, "height": 900})
+    j.shot("archived-desktop")
 
 
 def test_villager_reads_the_public_portal(browser: Browser, served: Served) -> None:
@@ -220,7 +225,8 @@ def test_clerk_searches_the_archive_and_exports_a_document(browser: Browser, ser
     expect(hit.locator("mark").first).to_have_text("通组道路")
     j.shot("results")
     j.page.locator('[data-facet="village"] a').first.click()
-    expect(j.page.locator("#total")).to_contain_text("共")
+    expect(j.page.locator("#place")).to_have_value(f"涟源市/石马山镇/{VILLAGE}")
+    expect(j.page.locator("#total")).to_have_text("共 1 条")
     j.shot("village-facet")
     with j.page.expect_download() as exported:
         hit.get_by_role("link", name="导出 BagIt").click()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tests.web_support import Site, page_token, site  # noqa: F401
-from workflow.storage import User, UserKey
+from workflow.storage import Place, User, UserKey
 
 
 def post(site: Site, url: str, **data: str):
@@ -45,3 +45,18 @@ def test_reissuing_a_key_retires_the_old_one_and_sets_the_new_password(site: Sit
     assert [k.revoked_reason for k in keys_of(site, "vc_member")] == ["superseded", None]
     from tests.web_support import login
     assert login(site.app.test_client(), "vc_member", "new-password-1").status_code == 302
+
+
+def test_admin_adds_a_village_under_a_township(site: Site) -> None:
+    response = post(site, "/admin/places", kind="village", name="荷塘村", parent="涟源市/石马山镇")
+    assert response.status_code == 302
+    with site.county.db.read() as s:
+        added = s.scalar(select(Place).where(Place.name == "荷塘村"))
+        assert (added.kind, added.path()) == ("village", "涟源市/石马山镇/荷塘村")
+
+
+def test_admin_grants_a_role_that_the_person_can_use_at_once(site: Site) -> None:
+    response = post(site, "/admin/grants", username="vc_member", role="party_secretary",
+                    place="涟源市/石马山镇/石门坎村")
+    assert response.status_code == 302
+    assert site.client("vc_member").get("/documents/new/F01").status_code == 200

@@ -3,12 +3,14 @@ with its reason; the checkpoint to keep as an anchor; a document's BagIt export.
 from __future__ import annotations
 
 import io
+import json
 import re
 import zipfile
 from pathlib import Path
 
 from tests.web_support import Site, page_token, site, tamper_log_entry  # noqa: F401
 from workflow.export import verify_bag
+from workflow.service import Upload
 
 
 def verify(site: Site, username: str = "auditor", **data: str):
@@ -35,6 +37,14 @@ def test_a_tampered_record_is_reported_failed_with_its_reason(site: Site) -> Non
     row = re.search(rf'<li id="log-{index}" class="([\w -]+)">(.*?)</li>', html, re.S)
     assert row.group(1) == "red status-failed"
     assert "签名无效" in row.group(2) and "内容在签名后被改动" in row.group(2)
+
+
+def test_each_record_names_its_step_by_the_signed_flowcharts_title(site: Site) -> None:
+    doc_id = site.start_decision()
+    site.step("party_secretary", doc_id, "d_consult", {"consult_tally": "7/7/6/1/0", "consult_minutes": "同意"},
+              (Upload("consult_record", "a.txt", b"a"),))
+    html = verify(site, what="doc", doc=str(doc_id)).get_data(as_text=True)
+    assert re.findall(r'<span class="step">(.*?)</span>', html) == ["操作 村党组织提议", "操作 村“两委”联席会议商议"]
 
 
 def test_a_village_can_be_verified(site: Site) -> None:
@@ -80,3 +90,13 @@ def test_exported_bag_verifies_offline(site: Site, tmp_path: Path) -> None:
 def test_export_is_refused_to_a_cadre_of_another_village(site: Site) -> None:
     doc_id = site.start_decision()
     assert site.client("outsider_village").get(f"/documents/{doc_id}/export.zip").status_code == 403
+
+
+def test_the_report_downloads_as_the_command_lines_json(site: Site) -> None:
+    doc_id = site.start_decision()
+    response = verify(site, what="doc", doc=str(doc_id), download="json")
+    report = json.loads(response.get_data(as_text=True))
+    size = report["size"]
+    assert response.headers["Content-Disposition"] == f'attachment; filename="cunwu-verify-doc-{doc_id}-{size}.json"'
+    assert (report["ok"], report["checked"], report["failures"]) == (True, 1, [])
+    assert [(r["doc_id"], r["transition"], r["valid"]) for r in report["records"]] == [(doc_id, "start", True)]

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 
+from markupsafe import escape
+
 from tests.conftest import VILLAGE
 from tests.web_support import F01, Site, form_data, page_token, site, tamper_log_entry  # noqa: F401
+from web.display import field_rows
 from workflow.service import Upload
 
 CONSULT = {"consult_minutes": "同意提交党员大会审议"}
@@ -161,7 +164,46 @@ def test_the_flowchart_highlights_current_and_visited_states(site: Site) -> None
     assert re.search(r'<g id="state_d_proposed" class="node visited">', svg)
 
 
+def test_the_diagram_address_changes_with_each_step_so_a_cached_image_is_never_stale(site: Site) -> None:
+    """The diagram may be cached for minutes; a step must give the page a new address for it."""
+    doc_id = site.start_decision()
+    client = site.client("party_secretary")
+    before = re.search(r'<img id="diagram" src="([^"]+)"', client.get(f"/documents/{doc_id}").get_data(as_text=True))
+    post_step(client, doc_id, "d_consult", fields=CONSULT, tallies={"consult_tally": (7, 7, 6, 1, 0)}, files=RECORD)
+    after = re.search(r'<img id="diagram" src="([^"]+)"', client.get(f"/documents/{doc_id}").get_data(as_text=True))
+    assert (before.group(1), after.group(1)) == (f"/documents/{doc_id}/diagram.svg?v=0",
+                                                 f"/documents/{doc_id}/diagram.svg?v=1")
+    svg = client.get(after.group(1)).get_data(as_text=True)
+    assert '<g id="state_d_consulted" class="node current">' in svg
+
+
 def test_power_list_shows_every_item_with_its_flowcharts(site: Site) -> None:
     html = site.client("party_secretary").get("/powers/").get_data(as_text=True)
     assert len(re.findall(r'<li class="item" id="item-[ABC]\d\d">', html)) == 28
     assert '<a href="/powers/F01">F01 村级重大事项决策（“四议两公开”通用流程）</a>' in html
+
+
+def test_power_list_names_each_items_executor_supervisor_and_legal_basis(site: Site) -> None:
+    html = site.client("party_secretary").get("/powers/").get_data(as_text=True)
+    items = site.county.registry.support.catalogue.items
+    for code, item in items.items():
+        entry = html[html.index(f'<li class="item" id="item-{code}">'):]
+        entry = entry[:entry.index("</li>")]
+        assert f"<b>执行主体</b>：{escape(item.executor)}</div>" in entry
+        assert f"<b>监督主体</b>：{escape(item.supervisor)}</div>" in entry
+        assert f"<b>政策依据</b>：{escape('；'.join(item.legal_basis))}</div>" in entry
+    assert len(items) == 28
+
+
+def test_the_summary_reads_in_the_order_the_fields_were_recorded(registry) -> None:
+    """F01 includes the shared consultation steps after its own result steps; a summary in definition
+    order would put the result before the meetings that led to it."""
+    wf = registry.get(F01)
+    values = {"result_summary": "道路已建成", "consult_tally": {"expected": 7, "present": 7, "yes": 6, "no": 1,
+                                                                "abstain": 0},
+              "matter": "修建二组道路", "consult_minutes": "同意"}
+    steps = [["matter"], ["consult_minutes", "consult_tally"], ["result_summary"]]
+    assert [r.title for r in field_rows(wf, values, steps=steps)] == [
+        "决策事项", "两委会议表决", "商议意见", "实施结果（含资金使用情况）"]
+    assert [r.title for r in field_rows(wf, values)] == [
+        "决策事项", "实施结果（含资金使用情况）", "两委会议表决", "商议意见"]

@@ -2,6 +2,7 @@
 definitions disclose, ID-card numbers masked; every other address answers 404 like a missing one."""
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Iterator
@@ -15,18 +16,24 @@ from workflow.registry import Registry
 from workflow.service import Upload
 
 APPLICANT_ID = "431381198001010019"
+APPLICANT_PHONE = "13807381234"
 
 
 @pytest.fixture(scope="module")
 def disclosing_id(tmp_path_factory: pytest.TempPathFactory) -> Registry:
-    """The shipped definitions, except that an issued certificate also discloses the applicant's ID card,
-    so that masking is exercised (no shipped flowchart discloses one)."""
+    """The shipped definitions, except that a certificate application also asks for a phone number and an
+    issued certificate discloses it and the applicant's ID card, so that masking is exercised (no shipped
+    flowchart discloses either)."""
     copy = tmp_path_factory.mktemp("definitions") / "definitions"
     shutil.copytree(registry_mod.default_dir(), copy, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
     chart = copy / "f31_certificate.yaml"
     text = chart.read_text(encoding="utf-8")
-    chart.write_text(text.replace("disclose: {fields: [certificate_type]}",
-                                  "disclose: {fields: [certificate_type, applicant_id]}"), encoding="utf-8")
+    text = text.replace("disclose: {fields: [certificate_type]}",
+                        "disclose: {fields: [certificate_type, applicant_id, applicant_phone]}")
+    text = text.replace("    - {name: applicant_id, title: 申请人身份证号, type: id_card}\n",
+                        "    - {name: applicant_id, title: 申请人身份证号, type: id_card}\n"
+                        "    - {name: applicant_phone, title: 联系电话, type: phone}\n")
+    chart.write_text(text, encoding="utf-8")
     return registry_mod.load([copy])
 
 
@@ -39,7 +46,8 @@ def portal(tmp_path_factory: pytest.TempPathFactory, disclosing_id: Registry) ->
 
     def certificate(title: str) -> int:
         return service.start("village_clerk", "certificate_issuance", VILLAGE, title,
-                             {"applicant": "张三", "applicant_id": APPLICANT_ID, "certificate_type": "居住证明",
+                             {"applicant": "张三", "applicant_id": APPLICANT_ID, "applicant_phone": APPLICANT_PHONE,
+                              "certificate_type": "居住证明",
                               "purpose": "办理子女入学"}, password=PASSWORD)
 
     issued = certificate("张三申请居住证明")
@@ -64,12 +72,13 @@ def portal(tmp_path_factory: pytest.TempPathFactory, disclosing_id: Registry) ->
     site.close()
 
 
-def test_issued_certificate_shows_disclosed_fields_with_the_id_card_masked(portal) -> None:
+def test_issued_certificate_shows_disclosed_fields_with_id_card_and_phone_masked(portal) -> None:
     site, docs = portal
     html = site.client().get(f"/public/d/{docs['issued']}").get_data(as_text=True)
-    assert "居住证明" in html
-    assert "4313**********0019" in html
-    assert APPLICANT_ID not in html
+    disclosed = re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", html)
+    assert disclosed == [("申请人身份证号", "4313**********0019"), ("联系电话", "138****1234"),
+                         ("证明类型", "居住证明")]
+    assert APPLICANT_ID not in html and APPLICANT_PHONE not in html
 
 
 def test_public_page_leaves_out_the_title_and_undisclosed_fields(portal) -> None:

@@ -2,6 +2,8 @@
 portal's disclosure rules, lockout and cookies."""
 from __future__ import annotations
 
+from flask import url_for
+
 from tests.conftest import PASSWORD
 from tests.web_support import Site, form_data, login, page_token, site, token  # noqa: F401
 
@@ -24,6 +26,26 @@ def test_step_without_csrf_token_is_refused(site: Site) -> None:
     response = client.post(f"/documents/{doc_id}/steps/d_consult", data=data, content_type="multipart/form-data")
     assert response.status_code == 400
     assert "安全令牌" in response.get_data(as_text=True)
+    assert site.county.service.show(doc_id)["state"] == "d_proposed"
+
+
+def test_every_form_is_refused_without_its_csrf_token(site: Site) -> None:
+    """Every POST address the application has, not only the ones a test thought of, with a signed-in
+    administrator (who may reach them all) posting no token."""
+    doc_id = site.start_decision()
+    values = {"doc_id": doc_id, "transition": "d_consult", "code": "F01", "saved_id": 1}
+    client = site.client("admin")
+    with site.app.test_request_context():
+        urls = sorted(url_for(rule.endpoint, **{name: values[name] for name in rule.arguments})
+                      for rule in site.app.url_map.iter_rules() if "POST" in rule.methods)
+    answers = {}
+    for url in urls:
+        response = client.post(url, data={})
+        answers[url] = (response.status_code, "安全令牌" in response.get_data(as_text=True))
+    assert {"/login", "/logout", f"/documents/{doc_id}/steps/d_consult", "/documents/new/F01", "/audit/verify",
+            "/admin/places", "/admin/people", "/admin/grants", "/admin/keys/reissue", "/admin/keys/revoke",
+            "/archive/saved"} <= set(answers)
+    assert {url: answer for url, answer in answers.items() if answer != (400, True)} == {}
     assert site.county.service.show(doc_id)["state"] == "d_proposed"
 
 
@@ -179,6 +201,14 @@ def test_session_cookie_is_secure_outside_tests(tmp_path, registry) -> None:
         assert "Secure" in response.headers["Set-Cookie"]
     finally:
         served.close()
+
+
+def test_logout_ends_the_session(site: Site) -> None:
+    client = site.client("party_secretary")
+    response = client.post("/logout", data={"csrf_token": page_token(client, "/")})
+    assert (response.status_code, response.headers["Location"]) == (302, "/login")
+    after = client.get("/")
+    assert (after.status_code, after.headers["Location"]) == (302, "/login?next=%2F")
 
 
 def test_logout_is_refused_as_a_get(site: Site) -> None:

@@ -18,6 +18,7 @@ from web.config import DEFAULTS, secret_key
 from web.lockout import Lockout
 from web.people import load_person
 from web.runtime import Runtime
+from workflow import diagram
 from workflow.app import home_dir, open_context
 from workflow.storage import utcnow
 
@@ -70,7 +71,7 @@ def _login(app: Flask) -> None:
 
 def _templates(app: Flask) -> None:
     app.jinja_env.filters.update(localtime=display.localtime, size=display.size_text)
-    app.jinja_env.globals.update(value_text=display.value_text)
+    app.jinja_env.globals.update(value_text=display.value_text, diagrams_available=diagram.available)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

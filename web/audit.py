@@ -7,9 +7,10 @@ verify what lies under the places where they hold an audit role; everything only
 """
 from __future__ import annotations
 
+import json
 from typing import Optional
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -21,7 +22,9 @@ from wtforms.validators import NumberRange, Optional as Blank
 from web.access import AUDIT_ROLES, roles_required
 from web.runtime import runtime
 from workflow import checkpoint as notes, log, scope as scopes
-from workflow.verify import Attachments, Scope, verify_database
+from workflow.errors import NotFound
+from workflow.registry import Registry
+from workflow.verify import Attachments, RecordStatus, Report, Scope, verify_database
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 MAX_ANCHOR_BYTES = 64 * 1024
@@ -61,6 +64,19 @@ def _latest() -> Optional[dict]:
     return {"origin": head.origin, "size": head.size, "root": head.root.hex(), "note": note}
 
 
+def step_title(registry: Registry, record: RecordStatus) -> str:
+    """The step's title from the flowchart version its signed record names, so the report reads in
+    Chinese; the transition id when that version is unknown here."""
+    if record.definition is None:
+        return record.transition
+    try:
+        wf = registry.get(*record.definition)
+    except NotFound:
+        return record.transition
+    action = wf.start if record.transition == "start" else wf.transitions.get(record.transition)
+    return action.title if action is not None else record.transition
+
+
 @bp.route("/", methods=["GET"])
 @roles_required(*AUDIT_ROLES)
 def index():
@@ -97,9 +113,20 @@ def verify():
             anchors.append((storage.filename, storage.stream.read(MAX_ANCHOR_BYTES)))
     report = verify_database(rt.db, Attachments(rt.blobs.root), anchors=anchors, registry=rt.registry,
                              scope=chosen, log_key=(form.log_key.data or "").strip() or None, details=True)
+    if request.form.get("download") == "json":
+        return report_file(report, chosen)
     failed_docs = sorted({f.doc_id for f in report.failures if f.doc_id is not None})
+    shown = report.records[:SHOWN_RECORDS]
     return render_template("audit/report.html", report=report, scope=chosen, failed_docs=failed_docs,
-                           records=report.records[:SHOWN_RECORDS], shown=SHOWN_RECORDS)
+                           records=[(r, step_title(rt.registry, r)) for r in shown], shown=SHOWN_RECORDS)
+
+
+def report_file(report: Report, chosen: Scope) -> Response:
+    """The report exactly as `cunwu verify --json` prints it, to file with the audit's papers."""
+    what = f"doc-{chosen.doc_id}" if chosen.doc_id else ("place" if chosen.place else "all")
+    response = Response(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="cunwu-verify-{what}-{report.size}.json"'
+    return response
 
 
 @bp.route("/checkpoint.txt")

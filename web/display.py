@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any, Optional, Union
+from typing import Any, Iterable, Optional, Sequence, Union
 
 from workflow.fields import TALLY_KEYS, TALLY_TITLES, mask
 from workflow.workflows import Workflow
@@ -51,11 +51,17 @@ class Row:
     value: Any
 
 
-def field_rows(wf: Workflow, values: dict, masked: bool = False) -> list[Row]:
-    """Each value with its title and text, in the order the definition asks for them."""
-    order = [f.name for a in (wf.start, *wf.transitions.values()) for f in a.fields]
-    keys = [n for n in dict.fromkeys(order) if n in values]
-    keys += [n for n in values if n not in keys]
+def field_rows(wf: Workflow, values: dict, masked: bool = False, steps: Sequence[Iterable[str]] = ()) -> list[Row]:
+    """Each value with its title and text. With `steps` (the field names each step of a document's
+    history recorded), fields recorded earlier come first, so a summary reads in the order things
+    happened; within a step, and without steps, in the order the definition asks for them."""
+    defined = [f.name for a in (wf.start, *wf.transitions.values()) for f in a.fields]
+    rank = {name: i for i, name in reversed(list(enumerate(defined)))}
+    step_of: dict[str, int] = {}
+    for seq, names in enumerate(steps):
+        for name in names:
+            step_of.setdefault(name, seq)
+    keys = sorted(values, key=lambda n: (step_of.get(n, len(steps)), rank.get(n, len(rank))))
     rows = []
     for name in keys:
         spec = wf.field_spec(name)

@@ -37,7 +37,8 @@ def powers():
 def chart(code: str):
     rt = runtime()
     wf = flowchart(rt.registry, code)
-    return render_template("powers/chart.html", wf=wf, d=wf.describe(), items=items_of(rt.registry, wf))
+    return render_template("powers/chart.html", wf=wf, d=wf.describe(), items=items_of(rt.registry, wf),
+                           public=True, boards=BOARDS)
 
 
 @bp.route("/diagrams/<code>.svg")

@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Any, Iterable, Optional
 
 from flask import current_app
+from werkzeug.exceptions import ServiceUnavailable
 
 from web.lockout import Lockout
 from workflow import diagram
@@ -51,7 +52,11 @@ class Runtime:
 
     def svg(self, workflow: str, version: int, current: Optional[str] = None,
             visited: Iterable[str] = ()) -> str:
-        """Diagrams are pure functions of the definition and the highlight, and `dot` costs ~40 ms."""
+        """Diagrams are pure functions of the definition and the highlight, and `dot` costs ~40 ms.
+        Without `dot` the answer is 503 Service Unavailable: pip cannot install Graphviz, and the pages
+        show a note in the diagram's place (diagram.available)."""
+        if not diagram.available():
+            raise ServiceUnavailable()
         return self._svg(workflow, version, current, frozenset(visited))
 
     def _render(self, workflow: str, version: int, current: Optional[str], visited: frozenset[str]) -> str:

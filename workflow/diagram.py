@@ -49,7 +49,13 @@ def dot_source(wf: Workflow, current: Optional[str] = None, visited: Iterable[st
     return g.source
 
 
+def available() -> bool:
+    """Whether Graphviz's `dot` is on PATH: pip cannot install it, so pages ask before drawing and show a
+    note instead of a broken image when it is missing."""
+    return shutil.which("dot") is not None
+
+
 def render_svg(wf: Workflow, current: Optional[str] = None, visited: Iterable[str] = ()) -> str:
-    if shutil.which("dot") is None:
+    if not available():
         raise CunwuError("绘制流程图需要 Graphviz（dot 命令），请先安装：apt-get install graphviz")
     return graphviz.Source(dot_source(wf, current, visited)).pipe(format="svg").decode("utf-8")

@@ -71,6 +71,8 @@ class RecordStatus:
     key_id: str
     valid: bool = True
     reasons: tuple[str, ...] = ()
+    definition: Optional[tuple[str, int]] = None
+    """The signed (flowchart id, version), so a page can name the step by its title."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"index": self.index, "doc_id": self.doc_id, "step_seq": self.step_seq, "actor": self.actor,
@@ -283,7 +285,7 @@ class Replay(ABC):
         if self.details and ex.step is not None:
             step = ex.step
             self.statuses.append(RecordStatus(ex.index, step.doc_id, step.step_seq, step.actor, step.transition,
-                                              step.key_id))
+                                              step.key_id, definition=step.definition))
 
     @abstractmethod
     def check_observed(self, index: int, size: int, root: bytes, step: Optional[StepFacts]) -> None:
