@@ -1,6 +1,6 @@
 """Archive search at scale: the Whoosh index against SQLite FTS5 (trigram), same corpus, same run.
 
-    python bench/bench_search.py --records 100000 --records 300000
+    python bench/bench_search.py --records 100000 --records 1000000 --workdir /tmp/bench-search --json figures.json
 
 For each size it generates the documents (seeded, so every run indexes the same text), builds
 both engines from the same records, and times one result page per query class: the first 20
@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sqlite3
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -39,12 +40,18 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from search.analysis import fold  # noqa: E402
+from search.analysis import JiebaAnalyzer, fold  # noqa: E402
 from search.criteria import Criteria  # noqa: E402
 from search.index import ArchiveIndex, rebuild  # noqa: E402
 from search.records import document_record  # noqa: E402
 from search.searcher import search  # noqa: E402
-from tests.search_corpus import RARE_NAMES, iter_documents, large_geography, load_registry  # noqa: E402
+from tests.search_corpus import (  # noqa: E402
+    RARE_NAMES,
+    Geography,
+    iter_documents,
+    large_geography,
+    load_registry,
+)
 
 PRINCIPALS = ["archivist@1", "*@1"]
 PAGE_SIZE = 20
@@ -87,17 +94,46 @@ def directory_size(path: Path) -> int:
 
 
 def percentile(values: list[float], share: float) -> float:
-    """Nearest-rank percentile: the value at or below which ``share`` of the runs fall."""
+    """Nearest-rank percentile: the value at or below which ``share`` of the runs fall.
+
+    The rank is ``ceil(share * n)``; ``round(x + 0.5)`` rounded half to even, so it picked the
+    next rank up whenever ``share * n`` was an even whole number (the maximum of 20 runs as p95).
+    """
     ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, round(share * len(ordered) + 0.5) - 1))]
+    rank = math.ceil(share * len(ordered) - 1e-9)
+    return ordered[max(0, min(len(ordered) - 1, rank - 1))]
+
+
+def load() -> list[float]:
+    """The 1- and 5-minute load averages: other jobs share the machine, and the figures say so."""
+    return [round(x, 2) for x in os.getloadavg()[:2]]
+
+
+def progress(documents: Iterable[Sequence[dict[str, Any]]], size: int, every: int) -> Iterator[Sequence[dict[str, Any]]]:
+    """Pass the documents through, printing the build rate every ``every`` documents.
+
+    The final commit (sorting and merging the postings) comes after the last line, so the
+    rate shown is that of adding documents, not of the whole build.
+    """
+    start = time.perf_counter()
+    for count, document in enumerate(documents, start=1):
+        yield document
+        if count % every == 0 or count == size:
+            elapsed = time.perf_counter() - start
+            print(f"  whoosh: {count:,} added in {elapsed:.0f} s ({count / elapsed:.0f} docs/s), "
+                  f"load {load()}", flush=True)
 
 
 class SqliteArchive:
     """The same records in SQLite FTS5 with trigrams, queried as the archive page needs."""
 
-    def __init__(self, path: Path) -> None:
-        path.unlink(missing_ok=True)
+    def __init__(self, path: Path, fresh: bool) -> None:
         self.path = path
+        if not fresh:
+            self.db = sqlite3.connect(path)
+            self.db.execute("CREATE TEMP TABLE hits(id INTEGER PRIMARY KEY)")
+            return
+        path.unlink(missing_ok=True)
         self.db = sqlite3.connect(path)
         self.db.executescript(
             """
@@ -126,7 +162,6 @@ class SqliteArchive:
             for column in ("village", "township", "workflow", "date", "date_end"):
                 self.db.execute(f"CREATE INDEX docs_{column} ON docs({column})")
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        self.db.execute("CREATE TEMP TABLE hits(id INTEGER PRIMARY KEY)")
 
     def page(self, probe: Probe, principals: Sequence[str]) -> tuple[int, list[int]]:
         """Total and the ids of the first page, with snippets and facet counts computed."""
@@ -209,10 +244,9 @@ def timed(action: Callable[[], Any]) -> tuple[float, float]:
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
-def bench(size: int, workdir: Path, seed: int, passes: int) -> dict[str, Any]:
+def build(size: int, workdir: Path, seed: int, geo: Geography) -> dict[str, Any]:
+    """Generate ``size`` documents and build both engines from them; the build figures."""
     registry = load_registry(workdir / "definitions")
-    geo = large_geography()
-    print(f"\n== {size:,} records ==", flush=True)
     start = time.perf_counter()
     records = [document_record(*doc.loaded, lambda attachment: "") for doc in
                iter_documents(registry, size, seed, geo)]
@@ -220,29 +254,56 @@ def bench(size: int, workdir: Path, seed: int, passes: int) -> dict[str, Any]:
     print(f"generated in {time.perf_counter() - start:.0f} s; {chars / size:.0f} characters per record", flush=True)
 
     whoosh_path = workdir / f"whoosh-{size}"
-    whoosh_build = timed(lambda: rebuild(whoosh_path, ([record] for record in records)))
-    print(f"whoosh built in {whoosh_build[0]:.0f} s ({whoosh_build[1]:.0f} s CPU)", flush=True)
+    whoosh_load = load()
+    print(f"whoosh build starts, load {whoosh_load}", flush=True)
+    whoosh_build = timed(lambda: rebuild(whoosh_path, progress(([record] for record in records), size,
+                                                               max(1000, size // 20))))
+    whoosh_load_end = load()
+    print(f"whoosh built in {whoosh_build[0]:.0f} s ({whoosh_build[1]:.0f} s CPU), load {whoosh_load_end}", flush=True)
 
     sqlite_path = workdir / f"sqlite-{size}.db"
-    sqlite = SqliteArchive(sqlite_path)
+    sqlite = SqliteArchive(sqlite_path, fresh=True)
+    sqlite_load = load()
     sqlite_build = timed(lambda: sqlite.build(records))
-    print(f"sqlite built in {sqlite_build[0]:.0f} s ({sqlite_build[1]:.0f} s CPU)", flush=True)
-    del records
-
-    index = ArchiveIndex.open(whoosh_path)
-    results: dict[str, Any] = {
-        "records": size, "characters_per_record": round(chars / size),
+    print(f"sqlite built in {sqlite_build[0]:.0f} s ({sqlite_build[1]:.0f} s CPU), load {load()}", flush=True)
+    sqlite.close()
+    return {
+        "characters_per_record": round(chars / size),
         "build": {
             "whoosh": {"seconds": round(whoosh_build[0], 1), "cpu_seconds": round(whoosh_build[1], 1),
                        "docs_per_s": round(size / whoosh_build[0]), "docs_per_cpu_s": round(size / whoosh_build[1]),
-                       "mb": round(directory_size(whoosh_path) / 1e6, 1)},
+                       "mb": round(directory_size(whoosh_path) / 1e6, 1),
+                       "load_start": whoosh_load, "load_end": whoosh_load_end},
             "sqlite_fts5_trigram": {"seconds": round(sqlite_build[0], 1), "cpu_seconds": round(sqlite_build[1], 1),
                                     "docs_per_s": round(size / sqlite_build[0]),
                                     "docs_per_cpu_s": round(size / sqlite_build[1]),
-                                    "mb": round(sqlite_path.stat().st_size / 1e6, 1)},
+                                    "mb": round(sqlite_path.stat().st_size / 1e6, 1),
+                                    "load_start": sqlite_load, "load_end": load()},
         },
-        "queries": {},
     }
+
+
+def bench(size: int, workdir: Path, seed: int, passes: int, built: dict[str, Any] | None) -> dict[str, Any]:
+    """Build (unless ``built`` holds the figures of indexes already in ``workdir``), then time the pages."""
+    geo = large_geography()
+    print(f"\n== {size:,} records ==", flush=True)
+    results: dict[str, Any] = {"records": size}
+    if built is None:
+        results.update(build(size, workdir, seed, geo))
+    else:
+        print("reusing the indexes built by an earlier run, and its build figures", flush=True)
+        results.update({key: built[key] for key in ("characters_per_record", "build")})
+    results["queries"] = {}
+
+    JiebaAnalyzer()("预热")  # jieba's dictionary loads on first use; a server has it loaded already
+    wall, cpu = time.perf_counter(), time.process_time()
+    index = ArchiveIndex.open(workdir / f"whoosh-{size}")
+    first = search(index, Criteria(query="张三"), PRINCIPALS, page_size=PAGE_SIZE).total
+    results["whoosh_cold_first_page_ms"] = {"wall": round((time.perf_counter() - wall) * 1000),
+                                            "cpu": round((time.process_time() - cpu) * 1000), "hits": first}
+    print(f"whoosh opened, first page (column cache built): {results['whoosh_cold_first_page_ms']}", flush=True)
+    sqlite = SqliteArchive(workdir / f"sqlite-{size}.db", fresh=False)
+    results["load_queries_start"] = load()
     townships = list(geo.townships)
     for name, variants in probes(list(geo.villages), townships).items():
         whoosh_times, whoosh_totals = time_class(
@@ -256,10 +317,11 @@ def bench(size: int, workdir: Path, seed: int, passes: int) -> dict[str, Any]:
             "sqlite_ms": sqlite_times.summary(),
             "runs": len(whoosh_times.wall),
         }
-        print(f"  {name}: done", flush=True)
+        print(f"  {name}: done, whoosh p95 {results['queries'][name]['whoosh_ms']['wall_p95']} ms, "
+              f"load {load()}", flush=True)
     index.close()
     sqlite.close()
-    results["load_average"] = [round(x, 2) for x in os.getloadavg()[:2]]
+    results["load_average"] = load()
     return results
 
 
@@ -269,12 +331,16 @@ def report(results: list[dict[str, Any]]) -> str:
         build = result["build"]
         lines.append(f"\n{result['records']:,} records ({result['characters_per_record']} characters each), "
                      f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
-                     f"load average {result['load_average'][0]:.1f} / {result['load_average'][1]:.1f} at the end")
-        lines.append("| engine | build s (CPU s) | docs/s (per CPU s) | index MB |")
-        lines.append("|---|---|---|---|")
+                     f"load average (1 / 5 min) {result['load_queries_start']} when the queries started, "
+                     f"{result['load_average']} at the end")
+        lines.append("| engine | build s (CPU s) | docs/s (per CPU s) | index MB | load at start / end |")
+        lines.append("|---|---|---|---|---|")
         for engine, f in build.items():
             lines.append(f"| {engine} | {f['seconds']} ({f['cpu_seconds']}) | {f['docs_per_s']} ({f['docs_per_cpu_s']}) "
-                         f"| {f['mb']} |")
+                         f"| {f['mb']} | {f.get('load_start')} / {f.get('load_end')} |")
+        cold = result["whoosh_cold_first_page_ms"]
+        lines.append(f"\nwhoosh: open and first page (张三, {cold['hits']} hits, facet columns read into memory): "
+                     f"{cold['wall']} ms ({cold['cpu']} ms CPU)")
         lines.append("")
         lines.append("| query class (first page + facets) | hits per query | whoosh p50 / p95 ms: wall (CPU) "
                      "| sqlite p50 / p95 ms: wall (CPU) |")
@@ -295,12 +361,22 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20261121)
     parser.add_argument("--passes", type=int, default=3, help="timed rounds over each class's queries")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument("--reuse", type=Path, default=None, metavar="JSON",
+                        help="time the queries again on the indexes an earlier run left in --workdir, "
+                             "taking the build figures from that run's --json file")
     args = parser.parse_args()
+    if args.reuse and not args.workdir:
+        parser.error("--reuse needs the --workdir of the earlier run")
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="cunwu-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
+    earlier = {}
+    if args.reuse:
+        earlier = {result["records"]: result for result in json.loads(args.reuse.read_text(encoding="utf-8"))}
     results = []
     for size in args.records or [100_000]:
-        results.append(bench(size, workdir, args.seed, args.passes))
+        if args.reuse and size not in earlier:
+            parser.error(f"{args.reuse} has no figures for {size} records")
+        results.append(bench(size, workdir, args.seed, args.passes, earlier.get(size)))
         print(report(results[-1:]), flush=True)
         if args.json:
             args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
