@@ -29,6 +29,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from whoosh.matching import AndMaybeMatcher, ReadTooFar
 from whoosh.query import And, AndMaybe, Not, Or, Query, Term
 
 from search.analysis import JiebaAnalyzer, substring_query
@@ -135,6 +136,28 @@ def _ranking_terms(items: list[_Item], rank_field: str) -> list[Query]:
     return [Term(rank_field, word) for word in words]
 
 
+class _RankingMatcher(AndMaybeMatcher):
+    """Whoosh's AndMaybeMatcher, except that a skip moves the optional side to where the required
+    side landed rather than to the id asked for. Inside an And (the permission filter is always
+    one) the required side often lands past that id; Whoosh's version then leaves the optional
+    side behind and drops its score, which ranked title matches below records without the words
+    in the title (measured on the 300,000-record benchmark index)."""
+
+    def skip_to(self, id: int) -> bool:
+        if not self.a.is_active():
+            raise ReadTooFar
+        moved = self.a.skip_to(id)
+        if self.a.is_active() and self.b.is_active():
+            moved = self.b.skip_to(self.a.id()) or moved
+        return bool(moved)
+
+
+class RankedAndMaybe(AndMaybe):
+    """AndMaybe with :class:`_RankingMatcher`: the words decide, the ranking field adds score."""
+
+    matcherclass = _RankingMatcher
+
+
 def parse_query(
     text: str, fieldnames: Sequence[str], *, rank_field: str | None = None
 ) -> Query:
@@ -167,5 +190,5 @@ def parse_query(
     if rank_field is not None:
         ranking = _ranking_terms(items, rank_field)
         if ranking:
-            result = AndMaybe(result, Or(ranking))
+            result = RankedAndMaybe(result, Or(ranking))
     return result

@@ -12,10 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from opencc import OpenCC
 from whoosh import fields, index
-from whoosh.query import Or, Phrase
+from whoosh.matching import ListMatcher
+from whoosh.query import And, Or, Phrase, Term
 
 from search.analysis import bigram_field, fold, ranking_field
-from search.query import QueryError, parse_query
+from search.query import QueryError, RankedAndMaybe, parse_query
 from workflow.errors import InputError
 
 FIELDS = ["title", "body"]
@@ -296,3 +297,30 @@ def test_words_joined_by_or_find_the_union(searcher, data: st.DataObject) -> Non
 def test_excluded_word_removes_its_records(searcher, data: st.DataObject) -> None:
     first, second = _two_words(data)
     assert search(searcher, f"{first} -{second}") == containing(first) - containing(second)
+
+
+def test_ranking_score_survives_a_skip_past_the_id_asked_for() -> None:
+    """Inside an And, the words may land past the id a filter asked for; the title-rank score of the
+    record they land on must still be added (Whoosh's own AndMaybeMatcher dropped it)."""
+    words, ranking = ListMatcher([1, 5, 9], all_weights=1.0), ListMatcher([4, 5], all_weights=2.0)
+    matcher = RankedAndMaybe.matcherclass(words, ranking)
+    matcher.skip_to(3)
+    assert (matcher.id(), matcher.score()) == (5, 3.0)
+
+
+def test_a_filter_does_not_change_the_score_of_a_title_match(tmp_path: Path) -> None:
+    """The filter makes the words skip past 司马光's record, which only the ranking field matches."""
+    schema = fields.Schema(id=fields.ID(stored=True), body=bigram_field(), title_rank=ranking_field(),
+                           allowed=fields.KEYWORD)
+    ix = index.create_in(str(tmp_path), schema)
+    titles = {120: "司马子健的申请", 140: "司马光的申请", 150: "司马子健的申请"}
+    with ix.writer() as writer:
+        for n in range(200):
+            title = titles.get(n, f"第{n}号事项")
+            writer.add_document(id=str(n), body=title, title_rank=title, allowed="a" if n in (130, 150) else "b")
+    words = parse_query("司马子健", ["body"], rank_field="title_rank")
+    with ix.searcher() as searcher:
+        alone = {hit["id"]: hit.score for hit in searcher.search(words, limit=None)}
+        behind_filter = And([words, Term("allowed", "a", boost=0.0)])
+        filtered = {hit["id"]: hit.score for hit in searcher.search(behind_filter, limit=None)}
+    assert filtered == {"150": alone["150"]}
