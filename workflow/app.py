@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Optional
 
-from workflow import migrate, registry as registry_mod
+from workflow import disclosure, migrate, registry as registry_mod
 from workflow.blobs import BlobStore
 from workflow.keyring import Keyring
 from workflow.registry import Registry
@@ -37,14 +37,21 @@ class Context:
         self.db.dispose()
 
 
-def init(home: Path, db_url: Optional[str] = None, origin: Optional[str] = None) -> Database:
+def init(home: Path, db_url: Optional[str] = None, origin: Optional[str] = None,
+         registry: Optional[Registry] = None) -> Database:
     """Create the data directory, bring the schema to the newest migration, and make sure the signing
-    keys exist and the log begins with the genesis entry that names them; safe to run again."""
+    keys exist and the log begins with the genesis entry that names them; safe to run again.
+
+    After an upgrade, what a migration cannot derive from the database alone is filled in from the
+    definitions (which documents have been disclosed)."""
     home.mkdir(parents=True, exist_ok=True)
     (home / "blobs").mkdir(exist_ok=True)
     db = Database(resolve_url(db_url, home))
     try:
+        before = migrate.current(db)
         migrate.upgrade(db)
+        if before is not None and before != migrate.head():
+            disclosure.backfill(db, registry or registry_mod.load())
         keyring = bootstrap_keys(home, db, origin)
         if origin is not None and origin != keyring.log.origin:
             raise CunwuError(f"签名日志已命名为 {keyring.log.origin}，不能改为 {origin}")

@@ -120,7 +120,7 @@ def build(home: Path, db_url: Optional[str] = None, villages: int = 6, documents
     reg = registry or registry_mod.load()
     rng = random.Random(seed)
     towns, village_list = places(villages)
-    db = app.init(home, db_url, DEMO_ORIGIN)
+    db = app.init(home, db_url, DEMO_ORIGIN, registry=reg)
     try:
         keyring = replace(app.bootstrap_keys(home, db), user_kdf=DEMO_KDF)
         clock = _Clock(now or utcnow())

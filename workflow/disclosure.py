@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Optional
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 
 from workflow.fields import mask
 from workflow.registry import Registry
@@ -106,22 +106,25 @@ class PublicSummary:
     workflow_version: int
 
 
-def _disclosing(registry: Registry, board: str) -> list[tuple[str, int, list[str]]]:
-    return [(wf.id, wf.version, [n for n, s in wf.states.items() if s.disclose])
-            for wf in registry.workflows.values() if wf.chart.board == board
-            and any(s.disclose for s in wf.states.values())]
+def _on_board(registry: Registry, board: str) -> Optional[ColumnElement[bool]]:
+    """Which documents a board lists, by definition: a flowchart whose every version is on the board is
+    matched by id alone, which lets the database count from its index; None if nothing on it discloses."""
+    on = [wf for wf in registry.workflows.values()
+          if wf.chart.board == board and any(s.disclose for s in wf.states.values())]
+    whole = sorted({wf.id for wf in on} - {wf.id for wf in registry.workflows.values() if wf.chart.board != board})
+    clauses = [Document.workflow_id.in_(whole)] if whole else []
+    clauses += [and_(Document.workflow_id == wf.id, Document.workflow_version == wf.version)
+                for wf in on if wf.id not in whole]
+    return or_(*clauses) if clauses else None
 
 
 def public_page(db: Database, registry: Registry, board: str, village_id: Optional[int] = None,
                 page: int = 1, per_page: int = 20) -> tuple[list[PublicSummary], int]:
-    """One page of a board's public documents, newest first, and how many there are in all."""
-    keys = _disclosing(registry, board)
-    if not keys:
+    """One page of a board's public documents, most recently changed first, and how many there are in all."""
+    on_board = _on_board(registry, board)
+    if on_board is None:
         return [], 0
-    reached = exists().where(Step.document_id == Document.id, or_(*[
-        and_(Document.workflow_id == wid, Document.workflow_version == version, Step.to_state.in_(states))
-        for wid, version, states in keys]))
-    query = select(Document).where(reached)
+    query = select(Document).where(on_board, Document.disclosed_at.is_not(None))
     if village_id is not None:
         query = query.where(Document.place_id == village_id)
     with db.read() as s:
@@ -143,3 +146,23 @@ def public_page(db: Database, registry: Registry, board: str, village_id: Option
                 workflow=wf.id, workflow_version=wf.version))
         return rows, total
 
+
+def backfill(db: Database, registry: Registry) -> int:
+    """Set ``disclosed_at`` on documents that reached a disclosing state before the column existed (or
+    were written without the service); safe to run again. Returns the documents it set."""
+    done = 0
+    with db.write() as s:
+        for wf in registry.workflows.values():
+            states = [name for name, state in wf.states.items() if state.disclose]
+            if not states:
+                continue
+            first = (select(func.min(Step.at)).where(Step.document_id == Document.id, Step.to_state.in_(states))
+                     .scalar_subquery())
+            done += s.execute(
+                update(Document)
+                .where(Document.workflow_id == wf.id, Document.workflow_version == wf.version,
+                       Document.disclosed_at.is_(None),
+                       exists().where(Step.document_id == Document.id, Step.to_state.in_(states)))
+                .values(disclosed_at=first)
+                .execution_options(synchronize_session=False)).rowcount
+    return done

@@ -261,8 +261,8 @@ class Service:
     def _append(self, s: Session, doc: Document, wf: Workflow, action: Action, from_state: Optional[str],
                 to_state: str, who: Principal, role: str, now: datetime, parsed: Mapping[str, Any],
                 uploads: Sequence[Upload], comment: Optional[str], seq: int, signer: Signer) -> Step:
-        """Sign the step record, append it to the log, then write the history rows that cache it and the
-        outbox row that tells the search indexer the document changed."""
+        """Sign the step record, append it to the log, then write the history rows that cache it, the
+        document's first disclosure time, and the outbox row that tells the search indexer it changed."""
         self.keyring.require_active(s, signer)
         comment = unicodedata.normalize("NFC", (comment or "").strip()) or None
         if comment is not None and len(comment) > records.MAX_TEXT:
@@ -301,6 +301,8 @@ class Service:
                 s.flush()
             s.add(StepAttachment(step_id=step.id, slot=a.slot, filename=a.name, sha256=a.sha256, size=a.size,
                                  media_type=a.media_type))
+        if doc.disclosed_at is None and wf.states[to_state].disclose:
+            doc.disclosed_at = now
         s.add(IndexOutbox(document_id=doc.id, created_at=now))
         s.flush()
         return step
