@@ -63,8 +63,9 @@ def test_documents_are_in_many_states(county: demo.DemoCounty) -> None:
 def test_worklists_hold_overdue_and_comfortable_documents(context) -> None:
     with context.db.read() as s:
         names = list(s.scalars(select(User.username)))
-    colours = {t.colour for name in names for t in worklist.for_user(context.db, context.registry, name, NOW)}
-    assert colours == {"red", "yellow", "green"}
+    counted = [worklist.counts(context.db, context.registry, name, NOW) for name in names]
+    assert {colour for colour in ("red", "yellow", "green") if any(c[colour] for c in counted)} == {
+        "red", "yellow", "green"}
 
 
 def test_every_signed_record_verifies(context) -> None:

@@ -9,6 +9,7 @@ from markupsafe import escape
 from tests.conftest import VILLAGE
 from tests.web_support import F01, Site, form_data, page_token, site, tamper_log_entry  # noqa: F401
 from web.display import field_rows
+from workflow import worklist
 from workflow.service import Upload
 
 CONSULT = {"consult_minutes": "同意提交党员大会审议"}
@@ -31,6 +32,17 @@ def test_worklist_colours_and_counts_documents_by_time_limit(site: Site) -> None
     assert f'<li class="green" data-doc="{late}">' in html
     counts = re.findall(r'<div class="count (\w+)"><b>(\d+)</b>', html)
     assert counts == [("red", "1"), ("yellow", "0"), ("green", "1")]
+
+
+def test_a_long_worklist_is_paged_and_counted_whole(site: Site) -> None:
+    docs = [site.start_decision(title=f"第{i}件决策") for i in range(worklist.PER_PAGE + 1)]
+    client = site.client("party_secretary")
+    first = client.get("/").get_data(as_text=True)
+    second = client.get("/?page=2").get_data(as_text=True)
+    assert re.findall(r'data-doc="(\d+)"', second) == [str(docs[-1])]
+    assert len(re.findall(r'data-doc="', first)) == worklist.PER_PAGE
+    assert re.findall(r'<div class="count"><b>(\d+)</b>', first) == [str(len(docs))]
+    assert '<span class="small muted">2 / 2</span>' in second
 
 
 def test_due_within_two_days_is_yellow(site: Site) -> None:

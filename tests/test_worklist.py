@@ -41,7 +41,28 @@ def test_colour_follows_the_time_limit(county: County) -> None:
     assert worklist.colour(due, due - timedelta(days=1)) == "yellow"
     assert worklist.colour(due, due + timedelta(minutes=1)) == "red"
     county.clock.now = due + timedelta(hours=1)
-    assert worklist.counts(tasks(county, "party_secretary")) == {"red": 1, "yellow": 0, "green": 0, "total": 1}
+    assert worklist.counts(county.db, county.registry, "party_secretary", county.clock()) == {
+        "red": 1, "yellow": 0, "green": 0, "total": 1}
+
+
+def test_counts_cover_the_whole_list_not_only_the_page_shown(county: County) -> None:
+    late = start_decision(county)
+    county.clock.advance(days=3)
+    soon = start_decision(county)
+    county.clock.advance(days=13, hours=12)
+    comfortable = start_decision(county)
+    now = county.clock()
+    first = worklist.for_user(county.db, county.registry, "party_secretary", now, page=1, per_page=2)
+    second = worklist.for_user(county.db, county.registry, "party_secretary", now, page=2, per_page=2)
+    assert [(t.doc_id, t.colour) for t in first + second] == [(late, "red"), (soon, "yellow"), (comfortable, "green")]
+    assert worklist.counts(county.db, county.registry, "party_secretary", now) == {
+        "red": 1, "yellow": 1, "green": 1, "total": 3}
+
+
+def test_nothing_is_counted_for_a_person_with_no_waiting_role(county: County) -> None:
+    start_decision(county)
+    assert worklist.counts(county.db, county.registry, "vc_member", county.clock()) == {
+        "red": 0, "yellow": 0, "green": 0, "total": 0}
 
 
 def test_township_reviewer_sees_villages_of_their_township_only(county: County) -> None:

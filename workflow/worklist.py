@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Optional
 
-from sqlalchemy import or_, select, tuple_
+from sqlalchemy import ColumnElement, case, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from workflow.directory import find_user
@@ -19,6 +19,8 @@ from workflow.storage import Database, Document, Place
 
 WAITING_KINDS = frozenset({"forward", "return", "reject"})
 DUE_SOON = timedelta(days=2)
+PER_PAGE = 50
+Held = tuple[str, set[int], set[tuple[str, int, str]]]
 
 
 @dataclass(frozen=True)
@@ -64,37 +66,52 @@ def _villages_under(s: Session, place: Place) -> list[int]:
     return list(s.scalars(select(Place.id).where(Place.parent_id.in_(townships))))
 
 
-def for_user(db: Database, registry: Registry, username: str, now: datetime, limit: int = 500) -> list[Task]:
+def _waiting(s: Session, registry: Registry, username: str) -> tuple[Optional[ColumnElement[bool]], list[Held]]:
+    """The condition a waiting document meets, and where the person holds each role that has steps."""
     waiting = states_by_role(registry)
+    user = find_user(s, username)
+    clauses, held = [], []
+    for a in user.assignments:
+        states = waiting.get(a.role)
+        if not states:
+            continue
+        villages = _villages_under(s, a.place)
+        held.append((a.role, set(villages), set(states)))
+        clauses.append(tuple_(Document.workflow_id, Document.workflow_version, Document.state).in_(states)
+                       & Document.place_id.in_(villages))
+    return (or_(*clauses) if clauses else None), held
+
+
+def for_user(db: Database, registry: Registry, username: str, now: datetime, page: int = 1,
+             per_page: int = PER_PAGE) -> list[Task]:
+    """One page of what waits for this person, most urgent first (overdue, then by time limit, then none)."""
     with db.read() as s:
-        user = find_user(s, username)
-        clauses, roles_at = [], []
-        for a in user.assignments:
-            states = waiting.get(a.role)
-            if not states:
-                continue
-            villages = _villages_under(s, a.place)
-            roles_at.append((a.role, set(villages), set(states)))
-            clauses.append(tuple_(Document.workflow_id, Document.workflow_version, Document.state).in_(states)
-                           & Document.place_id.in_(villages))
-        if not clauses:
+        condition, held = _waiting(s, registry, username)
+        if condition is None:
             return []
-        query = (select(Document).where(or_(*clauses))
-                 .order_by(Document.due_at.is_(None), Document.due_at, Document.id).limit(limit))
+        query = (select(Document).where(condition)
+                 .order_by(Document.due_at.is_(None), Document.due_at, Document.id)
+                 .offset((max(page, 1) - 1) * per_page).limit(per_page))
         tasks = []
         for doc in s.scalars(query):
             wf = registry.get(doc.workflow_id, doc.workflow_version)
             key = (doc.workflow_id, doc.workflow_version, doc.state)
-            roles = tuple(sorted({r for r, villages, states in roles_at if doc.place_id in villages and key in states}))
+            roles = tuple(sorted({r for r, villages, states in held if doc.place_id in villages and key in states}))
             tasks.append(Task(doc_id=doc.id, title=doc.title, code=wf.chart.code, workflow_title=wf.title,
                               state_title=wf.states[doc.state].title, place=doc.place.path(), due_at=doc.due_at,
                               colour=colour(doc.due_at, now), roles=roles))
         return tasks
 
 
-def counts(tasks: list[Task]) -> dict[str, int]:
-    out = {"red": 0, "yellow": 0, "green": 0}
-    for t in tasks:
-        out[t.colour] += 1
-    out["total"] = len(tasks)
-    return out
+def counts(db: Database, registry: Registry, username: str, now: datetime) -> dict[str, int]:
+    """How many wait for this person by colour, over the whole list and not only the page shown."""
+    with db.read() as s:
+        condition, _held = _waiting(s, registry, username)
+        if condition is None:
+            return {"red": 0, "yellow": 0, "green": 0, "total": 0}
+        red = Document.due_at < now
+        yellow = Document.due_at.between(now, now + DUE_SOON)
+        row = s.execute(select(func.count(), func.count(case((red, 1))), func.count(case((yellow, 1))))
+                        .where(condition)).one()
+    total, overdue, soon = row
+    return {"red": overdue, "yellow": soon, "green": total - overdue - soon, "total": total}
