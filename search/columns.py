@@ -59,6 +59,10 @@ class ColumnCache:
             self._numbers[key] = array("q", reader.column_reader(fieldname, translate=False))
         return self._numbers[key]
 
+    def held(self) -> set[tuple[str, str]]:
+        """The (segment id, field name) pairs in memory."""
+        return set(self._coded) | set(self._numbers)
+
     def retain(self, segment_ids: Iterable[str]) -> None:
         """Forget the columns of segments that are no longer part of the index."""
         keep = set(segment_ids)

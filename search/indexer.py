@@ -27,7 +27,7 @@ from search.index import ArchiveIndex, index_path
 from search.outbox import ApplyReport, CheckReport, Loaded, apply_pending, check, reindex
 from search.permissions import PUBLIC, PlaceRef, principal_tokens
 from search.records import records_for
-from search.searcher import Page, search
+from search.searcher import Page, search, warm
 from workflow.app import Context
 from workflow.directory import find_user, principal
 from workflow.errors import NotFound
@@ -168,6 +168,11 @@ class Indexer:
         allowed = self.tokens(username)
         with self.lock:
             return search(self.index, criteria, allowed, page=page, page_size=page_size)
+
+    def warm(self) -> None:
+        """Have the searcher and its columns ready before anyone searches."""
+        with self.lock:
+            warm(self.index)
 
     def close(self) -> None:
         with self.lock:

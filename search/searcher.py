@@ -38,11 +38,12 @@ from search.permissions import step_tokens
 from search.query import QueryError, parse_query
 from search.snippets import Pattern, highlight, query_patterns
 
-__all__ = ["FACETS", "FacetValue", "Hit", "Page", "build_query", "search"]
+__all__ = ["FACETS", "FacetValue", "Hit", "Page", "build_query", "search", "warm"]
 
 FACETS = ("village", "item", "state", "year")
 MAX_PAGE_SIZE = 100
 FACET_FIELDS = ("village", "workflow", "state_title", "year")
+DATE_FIELDS = ("date", "date_end")
 _SNIPPET_FALLBACK_CHARS = 120
 
 
@@ -213,8 +214,7 @@ class _LifeOverlap(collectors.WrappingCollector):
     def set_subsearcher(self, subsearcher: Searcher, offset: int) -> None:
         super().set_subsearcher(subsearcher, offset)
         reader = subsearcher.reader()
-        self._starts = self._columns.numbers(reader, "date")
-        self._ends = self._columns.numbers(reader, "date_end")
+        self._starts, self._ends = (self._columns.numbers(reader, name) for name in DATE_FIELDS)
 
     def collect_matches(self) -> None:
         child, starts, ends, low, high = self.child, self._starts, self._ends, self._low, self._high
@@ -284,6 +284,17 @@ def _collector(
         high = datetime_to_long(_day_end(criteria.date_to)) if criteria.date_to else None
         collector = _LifeOverlap(collector, columns, low, high)
     return collector, counter
+
+
+def warm(index: ArchiveIndex) -> None:
+    """Open the searcher and read every segment's facet and date columns, so that the first search
+    after a start or a merge does not pay for them (seconds at 100,000 documents)."""
+    searcher = index.searcher()
+    for reader, _offset in searcher.reader().leaf_readers():
+        for name in FACET_FIELDS:
+            index.columns.coded(reader, name)
+        for name in DATE_FIELDS:
+            index.columns.numbers(reader, name)
 
 
 def search(

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from search.criteria import Criteria
 from search.index import index_path
 from search.indexer import Indexer
+from search.searcher import DATE_FIELDS, FACET_FIELDS
 from tests.conftest import PASSWORD, VILLAGE, County
 from workflow.app import Context
 from workflow.errors import StepRefused
@@ -87,6 +88,18 @@ def test_draining_the_outbox_indexes_the_step_and_empties_the_outbox(county: Cou
     assert (report.applied, report.failed, outbox_rows(county)) == (3, {}, [])
     assert found(indexer, "邻居王五") == [doc_id]
     assert indexer.check().ok
+
+
+def test_warming_reads_every_segments_facet_and_date_columns(county: County, indexer: Indexer) -> None:
+    start(county)
+    indexer.apply_pending()
+    start(county)
+    indexer.apply_pending()
+    indexer.warm()
+    segments = [reader.segment().segment_id() for reader, _ in indexer.index.searcher().reader().leaf_readers()]
+    assert len(segments) == 2
+    assert indexer.index.columns.held() == {
+        (segment, name) for segment in segments for name in FACET_FIELDS + DATE_FIELDS}
 
 
 def test_check_names_the_pending_and_stale_documents(county: County, indexer: Indexer) -> None:

@@ -9,7 +9,8 @@ Keeping up: every start and step leaves a row in the database's index outbox. A 
 through the web drains the outbox at once, so the cadre finds it in the archive on the next
 page; `cunwu serve` runs a thread that first catches up with whatever the index lacks (a new
 demo county, a lost index) and then drains the outbox every few seconds, which picks up steps
-taken from the command line.
+taken from the command line. After each round it reads the columns of any new segment, so that
+no clerk's search pays for them.
 """
 from __future__ import annotations
 
@@ -63,12 +64,14 @@ def start_catching_up(app: Flask) -> threading.Thread:
     def work() -> None:
         try:
             catch_up(rt)
+            indexer(rt).warm()
         except Exception:  # noqa: BLE001 - a background thread has nobody else to tell
             app.logger.exception("catching up the archive index failed")
         while poll:
             time.sleep(poll)
             try:
                 indexer(rt).update()
+                indexer(rt).warm()
             except Exception:  # noqa: BLE001 - as above; the outbox keeps the rows for the next round
                 app.logger.exception("draining the index outbox failed")
 
