@@ -102,6 +102,15 @@ def test_warming_reads_every_segments_facet_and_date_columns(county: County, ind
         (segment, name) for segment in segments for name in FACET_FIELDS + DATE_FIELDS}
 
 
+def test_segments_are_written_as_separate_files_not_compound_ones(county: County, indexer: Indexer) -> None:
+    start(county)
+    indexer.reindex()
+    start(county)
+    indexer.apply_pending()
+    path = index_path(county.home)
+    assert (list(path.glob("*.seg")), len(list(path.glob("MAIN_*.pst")))) == ([], 2)
+
+
 def test_check_names_the_pending_and_stale_documents(county: County, indexer: Indexer) -> None:
     first, second = start(county, "张三"), start(county, "李四")
     indexer.apply_pending()
