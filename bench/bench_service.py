@@ -22,11 +22,13 @@ from typing import Iterator
 import yaml
 from sqlalchemy import create_engine, text
 
-from workflow import app, directory, registry as registry_mod
-from workflow.fields import valid_id_card
-from workflow.keyring import Keyring
-from workflow.keys import KdfParams
-from workflow.service import Upload
+from workflow import context as app
+from workflow.documents.service import Upload
+from workflow.engine import registry as registry_mod
+from workflow.engine.fields import valid_id_card
+from workflow.ledger.keyring import Keyring
+from workflow.ledger.keys import KdfParams
+from workflow.people import directory
 
 PATH = ["list_check", "verify", "approve", "stamp", "archive"]
 STEP_FIELDS = {"verify": {"verification": "走访核实属实"}, "stamp": {"register_no": "2026-001", "blank_document": "否"}}

@@ -18,11 +18,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-from workflow import app, directory, keys, records, registry as registry_mod
-from workflow.fields import valid_id_card
-from workflow.keyring import Keyring
-from workflow.keys import KdfParams
-from workflow.service import Upload
+from workflow import context as app
+from workflow.documents.service import Upload
+from workflow.engine import registry as registry_mod
+from workflow.engine.fields import valid_id_card
+from workflow.ledger import keys, records
+from workflow.ledger.keyring import Keyring
+from workflow.ledger.keys import KdfParams
+from workflow.people import directory
 
 PATH = ["list_check", "verify", "approve", "stamp", "archive"]
 FIELDS = {"verify": {"verification": "走访核实属实"}, "stamp": {"register_no": "2026-001", "blank_document": "否"}}

@@ -22,12 +22,13 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from workflow import app, log, records
-from workflow.blobs import BlobStore
-from workflow.keyring import Keyring
-from workflow.keys import key_id
-from workflow.storage import Database
-from workflow.verify import Attachments, Scope, verify_database
+from workflow import context as app
+from workflow.ledger import log, records
+from workflow.ledger.keyring import Keyring
+from workflow.ledger.keys import key_id
+from workflow.ledger.verify import Attachments, Scope, verify_database
+from workflow.store.blobs import BlobStore
+from workflow.store.database import Database
 
 ORIGIN = "cunwu.bench/county"
 PLACE = "基准县/基准镇/基准村"

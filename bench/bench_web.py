@@ -47,8 +47,10 @@ from search.index import index_path, rebuild  # noqa: E402
 from search.indexer import Indexer  # noqa: E402
 from search.outbox import Loaded  # noqa: E402
 from search.records import records_for  # noqa: E402
-from workflow import app, demo  # noqa: E402
-from workflow.storage import Database, Document, IndexOutbox, Place  # noqa: E402
+from workflow import context as app  # noqa: E402
+from workflow.demo import county as demo
+from workflow.store.database import Database
+from workflow.store.tables import Document, IndexOutbox, Place  # noqa: E402
 
 USER = "shimenkan_party_secretary"
 VILLAGE = "石门坎村"
@@ -268,7 +270,7 @@ def main() -> None:
     docs = village_documents(args.home)
     print(f"county: {document_count(args.home)} documents; {VILLAGE}: {len(docs)}; user {USER}; "
           f"{args.users} concurrent users, {args.seconds:g} s per page")
-    server = subprocess.Popen([sys.executable, "-c", "from workflow.cli import main; main()", "--home",
+    server = subprocess.Popen([sys.executable, "-c", "from workflow.cli.base import main; main()", "--home",
                                str(args.home), "serve", "--port", str(args.port)], stderr=subprocess.DEVNULL)
     try:
         started = time.perf_counter()

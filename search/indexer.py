@@ -28,10 +28,10 @@ from search.outbox import ApplyReport, CheckReport, Loaded, apply_pending, check
 from search.permissions import PUBLIC, PlaceRef, principal_tokens
 from search.records import records_for
 from search.searcher import Page, search, warm
-from workflow.app import Context
-from workflow.directory import find_user, principal
+from workflow.context import Context
 from workflow.errors import NotFound
-from workflow.storage import Document, IndexOutbox
+from workflow.people.directory import find_user, principal
+from workflow.store.tables import Document, IndexOutbox
 
 __all__ = ["Indexer", "IndexState"]
 

@@ -25,7 +25,7 @@ from typing import Any
 from search.index import ArchiveIndex, rebuild
 from search.permissions import PlaceRef
 from search.records import AttachmentText, records_for
-from workflow.workflows import Workflow
+from workflow.engine.flowchart import Workflow
 
 __all__ = ["ApplyReport", "CheckReport", "Loaded", "apply_pending", "check", "reindex"]
 

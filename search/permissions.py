@@ -24,8 +24,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from workflow.directory import Principal
-from workflow.workflows import Workflow
+from workflow.engine.flowchart import Workflow
+from workflow.people.directory import Principal
 
 __all__ = ["ANY_ROLE", "PUBLIC", "STEP", "PlaceRef", "allowed_tokens", "principal_tokens", "step_tokens"]
 

@@ -26,9 +26,9 @@ from typing import Any
 from search.analysis import fold
 from search.permissions import PUBLIC, PlaceRef, allowed_tokens, step_tokens
 from search.schema import STORED_BODY_CHARS
-from workflow.definition import FieldSpec
-from workflow.fields import TALLY_KEYS, TALLY_TITLES, mask
-from workflow.workflows import Workflow
+from workflow.engine.fields import TALLY_KEYS, TALLY_TITLES, mask
+from workflow.engine.flowchart import Workflow
+from workflow.engine.schema import FieldSpec
 
 __all__ = [
     "ARCHIVE_TZ",

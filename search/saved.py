@@ -10,12 +10,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import (
-    Column, ForeignKey, Integer, MetaData, String, Table, Text, UniqueConstraint, delete, insert, select,
+    Column,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    delete,
+    insert,
+    select,
 )
 
 from search.criteria import Criteria
 from workflow.errors import InputError
-from workflow.storage import Database, UTCDateTime, utcnow
+from workflow.store.database import Database, utcnow
+from workflow.store.tables import UTCDateTime
 
 MAX_PER_PERSON = 50
 metadata = MetaData()

@@ -18,12 +18,15 @@ from typing import Iterator
 import pytest
 from sqlalchemy import create_engine, text
 
-from workflow import app, directory, migrate, registry as registry_mod
-from workflow.blobs import BlobStore
-from workflow.keys import KdfParams
-from workflow.registry import Registry
-from workflow.service import Service
-from workflow.storage import Database
+from workflow import context as app
+from workflow.documents.service import Service
+from workflow.engine import registry as registry_mod
+from workflow.engine.registry import Registry
+from workflow.ledger.keys import KdfParams
+from workflow.people import directory
+from workflow.store import migrate
+from workflow.store.blobs import BlobStore
+from workflow.store.database import Database
 
 PG_ADMIN_URL = os.environ.get("CUNWU_TEST_PG")
 BACKENDS = ["sqlite", "postgres"]

@@ -27,10 +27,10 @@ from opencc import OpenCC
 
 from search.analysis import fold
 from search.permissions import PlaceRef
-from workflow import registry as registry_mod
-from workflow.fields import valid_id_card
-from workflow.registry import Registry
-from workflow.workflows import Workflow
+from workflow.engine import registry as registry_mod
+from workflow.engine.fields import valid_id_card
+from workflow.engine.flowchart import Workflow
+from workflow.engine.registry import Registry
 
 SHIPPED = Path(registry_mod.__file__).resolve().parent.parent / "definitions"
 LOCAL = timezone(timedelta(hours=8))

@@ -20,7 +20,7 @@ from search.index import ArchiveIndex
 from search.outbox import apply_pending
 from tests.search_corpus import blob_reader, generate
 from tests.test_search_outbox import BATCH, DOCUMENTS, SEED, Outbox
-from workflow import registry as registry_mod
+from workflow.engine import registry as registry_mod
 
 
 def main(definitions: Path, index_path: Path, outbox_path: Path, marker: Path, mode: str) -> None:

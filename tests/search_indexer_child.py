@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from search.indexer import Indexer
-from workflow import app
+from workflow import context as app
 
 
 class StoppingIndexer(Indexer):

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from search.extract import BlobText
 from search.indexer import Indexer
 from search.records import records_for
-from workflow import app
-from workflow.storage import Document, IndexOutbox, Step
+from workflow import context as app
+from workflow.store.tables import Document, IndexOutbox, Step
 
 BASE, TOTAL = 12, 30
 

@@ -14,10 +14,10 @@ from playwright.sync_api import Browser, expect
 from tests.browser_support import Journey, Served, browser, journey, serve  # noqa: F401
 from tests.conftest import PASSWORD, VILLAGE
 from tests.web_support import index_county, make_site, tamper_log_entry
-from workflow.demo import tiny_pdf
-from workflow.export import verify_bag
-from workflow.registry import Registry
-from workflow.service import Upload
+from workflow.demo.county import tiny_pdf
+from workflow.documents.service import Upload
+from workflow.engine.registry import Registry
+from workflow.ledger.bag import verify_bag
 
 pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's chromium")
 

@@ -10,7 +10,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workflow.canonical import MAX_DEPTH, MAX_SAFE_INTEGER, CanonicalError, decode_canonical, encode
+from workflow.ledger.canonical import MAX_DEPTH, MAX_SAFE_INTEGER, CanonicalError, decode_canonical, encode
 
 JCS = Path(__file__).parent / "vectors" / "jcs-rfc8785" / "testdata"
 ALL_VECTORS = ["arrays", "french", "structures", "unicode", "values", "weird"]

@@ -9,7 +9,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workflow.checkpoint import (
+from workflow.ledger.merkle import EMPTY_ROOT, leaf_hash, root_hash
+from workflow.ledger.notes import (
     MAX_SIGNATURES,
     Checkpoint,
     CheckpointError,
@@ -28,7 +29,6 @@ from workflow.checkpoint import (
     sign_note,
     verify_note,
 )
-from workflow.merkle import EMPTY_ROOT, leaf_hash, root_hash
 
 LOG = Path(__file__).parent / "vectors" / "tessera-testdata-log" / "testdata" / "log"
 TESSERA_VKEY = "example.com/log/testdata+33d7b496+AeHTu4Q3hEIMHNqc6fASMsq3rKNx280NI+oO5xCFkkSx"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from workflow.cli_web import loopback
+from web.cli import loopback
 
 
 @pytest.mark.parametrize("host,expected", [("127.0.0.1", True), ("::1", True), ("localhost", True),

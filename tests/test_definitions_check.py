@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from workflow import registry as registry_mod
+from workflow.engine import registry as registry_mod
 from workflow.errors import DefinitionError
 
 SHIPPED = registry_mod.default_dir()

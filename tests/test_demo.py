@@ -12,9 +12,11 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from workflow import app, demo, worklist
-from workflow.storage import Document, Place, User
-from workflow.verify import Attachments, verify_database
+from workflow import context as app
+from workflow.demo import county as demo
+from workflow.documents import worklist
+from workflow.ledger.verify import Attachments, verify_database
+from workflow.store.tables import Document, Place, User
 
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=timezone.utc)
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from workflow import diagram, registry as registry_mod
+from workflow.engine import diagram
+from workflow.engine import registry as registry_mod
 
 
 @pytest.mark.parametrize("workflow_id", [wf.id for wf in registry_mod.load().charts()])

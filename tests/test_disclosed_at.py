@@ -6,9 +6,11 @@ from alembic import command
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD, VILLAGE, County
-from workflow import app, disclosure, migrate
-from workflow.service import Upload
-from workflow.storage import Document, Step
+from workflow import context as app
+from workflow.documents import disclosure
+from workflow.documents.service import Upload
+from workflow.store import migrate
+from workflow.store.tables import Document, Step
 
 CERTIFICATE = {"applicant": "张三", "applicant_id": "431381198001010019", "certificate_type": "居住证明",
                "purpose": "办理子女入学"}

@@ -14,14 +14,14 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD, VILLAGE, County, build_county, make_database
-from workflow import canonical, records
+from workflow.documents.service import Upload
+from workflow.engine.registry import Registry
 from workflow.errors import InputError, NotFound
-from workflow.export import ProofFileError, export_document, parse_proof, verify_bag
-from workflow.keyring import Keyring
-from workflow.registry import Registry
-from workflow.service import Upload
-from workflow.storage import User, UserKey
-from workflow.verify import Report
+from workflow.ledger import canonical, records
+from workflow.ledger.bag import ProofFileError, export_document, parse_proof, verify_bag
+from workflow.ledger.keyring import Keyring
+from workflow.ledger.verify import Report
+from workflow.store.tables import User, UserKey
 
 CERTIFICATE = {"applicant": "张三", "applicant_id": "431381198001010019", "certificate_type": "居住证明",
                "purpose": "子女入学"}

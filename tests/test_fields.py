@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from workflow.definition import FieldSpec
-from workflow.fields import FieldValueError, mask, parse, valid_id_card
+from workflow.engine.fields import FieldValueError, mask, parse, valid_id_card
+from workflow.engine.schema import FieldSpec
 
 
 def spec(kind: str, **extra) -> FieldSpec:

@@ -12,11 +12,11 @@ import pytest
 import yaml
 
 from tests.conftest import PASSWORD, VILLAGE, County
-from workflow import registry as registry_mod
-from workflow.definition import FieldSpec
-from workflow.fields import valid_id_card
-from workflow.service import Upload
-from workflow.workflows import Action, Workflow
+from workflow.documents.service import Upload
+from workflow.engine import registry as registry_mod
+from workflow.engine.fields import valid_id_card
+from workflow.engine.flowchart import Action, Workflow
+from workflow.engine.schema import FieldSpec
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 PASSING_TALLY = {"expected": 30, "present": 30, "yes": 30, "no": 0, "abstain": 0}

@@ -11,12 +11,14 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import ORIGIN, PASSWORD, TEST_KDF, VILLAGE, County
-from workflow import app, directory, log, records
+from workflow import context as app
 from workflow.errors import CunwuError, InputError, PermissionDenied
-from workflow.keyring import Keyring
-from workflow.keys import EncryptedKey, decrypt_private_key, key_id
-from workflow.storage import Document, User, UserKey
-from workflow.verify import Attachments, verify_database
+from workflow.ledger import log, records
+from workflow.ledger.keyring import Keyring
+from workflow.ledger.keys import EncryptedKey, decrypt_private_key, key_id
+from workflow.ledger.verify import Attachments, verify_database
+from workflow.people import directory
+from workflow.store.tables import Document, User, UserKey
 
 CERTIFICATE = {"applicant": "张三", "applicant_id": "431381198001010019", "certificate_type": "居住证明",
                "purpose": "子女入学"}

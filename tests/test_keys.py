@@ -11,7 +11,7 @@ from argon2.low_level import Type, hash_secret_raw
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from workflow.keys import (
+from workflow.ledger.keys import (
     FORMAT,
     INTERACTIVE_KDF,
     EncryptedKey,

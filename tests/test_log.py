@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import select, text
 
 from tests.conftest import PASSWORD, VILLAGE, County
-from workflow import checkpoint as notes, log, merkle, records
+from workflow.documents.service import Upload
 from workflow.errors import Conflict, InputError, StepRefused
-from workflow.service import Upload
-from workflow.storage import CheckpointNote
-from workflow.verify import Attachments, verify_database
+from workflow.ledger import log, merkle, notes, records
+from workflow.ledger.verify import Attachments, verify_database
+from workflow.store.tables import CheckpointNote
 
 CERTIFICATE = {"applicant": "张三", "applicant_id": "431381198001010019", "certificate_type": "居住证明",
                "purpose": "子女入学"}

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workflow.merkle import (
+from workflow.ledger.merkle import (
     EMPTY_ROOT,
     Frontier,
     ProofError,

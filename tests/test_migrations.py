@@ -12,8 +12,8 @@ from sqlalchemy import MetaData, select
 
 from search import saved
 from tests.conftest import PASSWORD, VILLAGE, County, make_database
-from workflow import migrate
-from workflow.storage import Base, IndexOutbox
+from workflow.store import migrate
+from workflow.store.tables import Base, IndexOutbox
 
 
 def test_the_migrated_schema_matches_the_table_definitions(county: County) -> None:

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PASSWORD, VILLAGE, County
-from workflow import guards, registry as registry_mod
-from workflow.directory import Principal
+from workflow.documents.service import Service
+from workflow.engine import guards
+from workflow.engine import registry as registry_mod
 from workflow.errors import PermissionDenied
-from workflow.service import Service
+from workflow.people.directory import Principal
 
 CHART = """\
 id: sensitive_case

@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import PASSWORD, VILLAGE, County
-from workflow import canonical, log, merkle, records
-from workflow.keys import key_id
-from workflow.service import Upload
+from workflow.documents.service import Upload
+from workflow.ledger import canonical, log, merkle, records
+from workflow.ledger.keys import key_id
 
 SEED = bytes(range(32))
 KEY = Ed25519PrivateKey.from_private_bytes(SEED)

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from workflow.rules import MissingValue, RuleEvalError, RuleSyntaxError, parse
+from workflow.engine.rules import MissingValue, RuleEvalError, RuleSyntaxError, parse
 
 
 def test_two_thirds_is_exact() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+
 import pytest
 
 from search.analysis import fold
@@ -24,8 +25,8 @@ from search.query import QueryError
 from search.records import records_for
 from search.searcher import Page, search
 from tests.search_corpus import SMALL, Corpus, Document, blob_reader, generate, load_registry
-from workflow import guards
-from workflow.directory import Principal
+from workflow.engine import guards
+from workflow.people.directory import Principal
 
 HTML_DOC_ID = 10_000
 

@@ -20,10 +20,10 @@ from search.index import index_path
 from search.indexer import Indexer
 from search.searcher import DATE_FIELDS, FACET_FIELDS
 from tests.conftest import PASSWORD, VILLAGE, County
-from workflow.app import Context
+from workflow.context import Context
+from workflow.documents.service import Upload
 from workflow.errors import StepRefused
-from workflow.service import Upload
-from workflow.storage import IndexOutbox
+from workflow.store.tables import IndexOutbox
 
 REPO = Path(__file__).resolve().parent.parent
 

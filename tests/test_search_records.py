@@ -12,9 +12,9 @@ from search.extract import BlobText
 from search.permissions import PUBLIC, allowed_tokens, principal_tokens
 from search.records import document_record, is_person_field, public_record, records_for, step_record
 from tests.search_corpus import Corpus, Document, blob_reader, generate, load_registry
-from workflow import guards
-from workflow.definition import FieldSpec
-from workflow.directory import Principal
+from workflow.engine import guards
+from workflow.engine.schema import FieldSpec
+from workflow.people.directory import Principal
 
 
 @pytest.fixture(scope="module")

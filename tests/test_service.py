@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import select, text
 
 from tests.conftest import OTHER_VILLAGE, PASSWORD, VILLAGE, County
-from workflow import directory, registry as registry_mod
+from workflow.documents.service import Service, Upload
+from workflow.engine import registry as registry_mod
 from workflow.errors import Conflict, InputError, PermissionDenied, StepRefused
-from workflow.service import Service, Upload
-from workflow.storage import Document, Step
+from workflow.people import directory
+from workflow.store.tables import Document, Step
 
 F01 = "major_decision_4y2g"
 MINUTES = [Upload("consult_record", "两委会议记录.txt", "会议记录".encode())]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from workflow import merkle
-from workflow.verify import Failure, Report, Scope, verify_log
+from workflow.ledger import merkle
+from workflow.ledger.verify import Failure, Report, Scope, verify_log
 
 
 @pytest.mark.parametrize("size", [0, 1, 2, 3, 7, 8, 9, 31, 64, 65, 100])

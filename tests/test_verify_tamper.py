@@ -25,12 +25,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
 
 from tests.conftest import PASSWORD, VILLAGE, County
-from workflow import canonical, log, merkle, records
-from workflow.directory import find_user
-from workflow.keyring import Keyring
-from workflow.keys import key_id
-from workflow.service import Upload
-from workflow.verify import Attachments, Report, verify_database
+from workflow.documents.service import Upload
+from workflow.ledger import canonical, log, merkle, records
+from workflow.ledger.keyring import Keyring
+from workflow.ledger.keys import key_id
+from workflow.ledger.verify import Attachments, Report, verify_database
+from workflow.people.directory import find_user
 
 F01 = "major_decision_4y2g"
 F31 = "certificate_issuance"
@@ -441,11 +441,11 @@ def test_two_independent_tamperings_are_both_named(county: County, history: Hist
 WRITER = """
 import sys
 from pathlib import Path
-from workflow import registry
-from workflow.blobs import BlobStore
-from workflow.keyring import Keyring
-from workflow.service import Service
-from workflow.storage import Database
+from workflow.engine import registry
+from workflow.store.blobs import BlobStore
+from workflow.ledger.keyring import Keyring
+from workflow.documents.service import Service
+from workflow.store.database import Database
 home, url, password, village = Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 fields = {"applicant": "李四", "applicant_id": "431381198001010019", "certificate_type": "居住证明",
           "purpose": "入学"}

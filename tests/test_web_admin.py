@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tests.web_support import Site, page_token, site  # noqa: F401
-from workflow.storage import Place, User, UserKey
+from workflow.store.tables import Place, User, UserKey
 
 
 def post(site: Site, url: str, **data: str):

@@ -9,7 +9,7 @@ import pytest
 
 from tests.web_support import Site, form_data, index_county, make_site, page_token, site  # noqa: F401
 from web import searching
-from workflow.registry import Registry
+from workflow.engine.registry import Registry
 
 
 @pytest.fixture(scope="module")

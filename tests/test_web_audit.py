@@ -9,8 +9,8 @@ import zipfile
 from pathlib import Path
 
 from tests.web_support import Site, page_token, site, tamper_log_entry  # noqa: F401
-from workflow.export import verify_bag
-from workflow.service import Upload
+from workflow.documents.service import Upload
+from workflow.ledger.bag import verify_bag
 
 
 def verify(site: Site, username: str = "auditor", **data: str):

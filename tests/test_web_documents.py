@@ -9,8 +9,8 @@ from markupsafe import escape
 from tests.conftest import VILLAGE
 from tests.web_support import F01, Site, form_data, page_token, site, tamper_log_entry  # noqa: F401
 from web.display import field_rows
-from workflow import worklist
-from workflow.service import Upload
+from workflow.documents import worklist
+from workflow.documents.service import Upload
 
 CONSULT = {"consult_minutes": "同意提交党员大会审议"}
 RECORD = {"consult_record": ("两委会议记录.txt", "两委会议记录".encode())}

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import re
 import shutil
-from pathlib import Path
 from typing import Iterator
 
 import pytest
 
 from tests.conftest import PASSWORD, VILLAGE
 from tests.web_support import Site, make_site
-from workflow import registry as registry_mod
-from workflow.registry import Registry
-from workflow.service import Upload
+from workflow.documents.service import Upload
+from workflow.engine import registry as registry_mod
+from workflow.engine.registry import Registry
 
 APPLICANT_ID = "431381198001010019"
 APPLICANT_PHONE = "13807381234"

@@ -7,7 +7,7 @@ import zipfile
 import pytest
 
 from web.uploads import DOCX, JPEG, PDF, PNG, TEXT, UploadRejected, check, clean_name, download_type
-from workflow.demo import tiny_pdf
+from workflow.demo.county import tiny_pdf
 
 LIMIT = 1024 * 1024
 

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from tests.conftest import PASSWORD, County
 from tests.test_service import consulted_decision, review, start_decision
-from workflow import worklist
-from workflow.service import Upload
+from workflow.documents import worklist
+from workflow.documents.service import Upload
 
 
 def tasks(county: County, username: str) -> list[worklist.Task]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from io import BytesIO
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
@@ -17,10 +17,10 @@ from werkzeug.test import TestResponse
 
 from tests.conftest import PASSWORD, VILLAGE, County, build_county, make_database
 from web import create_app, searching
-from workflow import records
-from workflow.registry import Registry
-from workflow.service import Upload
-from workflow.storage import Database
+from workflow.documents.service import Upload
+from workflow.engine.registry import Registry
+from workflow.ledger import records
+from workflow.store.database import Database
 
 F01 = "major_decision_4y2g"
 _TOKEN = re.compile(r'name="(?:[\w-]*-)?csrf_token"[^>]*value="([^"]+)"')

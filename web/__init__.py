@@ -12,15 +12,29 @@ from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
-from web import (access, admin, archive, audit, auth, display, documents, errors, i18n, powerlist, public, searching,
-                 security, tasks)
+from web import (
+    access,
+    admin,
+    archive,
+    audit,
+    auth,
+    display,
+    documents,
+    errors,
+    i18n,
+    powerlist,
+    public,
+    searching,
+    security,
+    tasks,
+)
 from web.config import DEFAULTS, secret_key
 from web.lockout import Lockout
 from web.people import load_person
 from web.runtime import Runtime
-from workflow import diagram
-from workflow.app import home_dir, open_context
-from workflow.storage import utcnow
+from workflow.context import home_dir, open_context
+from workflow.engine import diagram
+from workflow.store.database import utcnow
 
 
 def create_app(config: Union[Mapping[str, Any], object, None] = None) -> Flask:

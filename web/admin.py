@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,9 +20,9 @@ from wtforms.validators import InputRequired, Length
 
 from web.access import ADMIN_ROLES, roles_required
 from web.runtime import runtime
-from workflow import directory
 from workflow.errors import CunwuError
-from workflow.storage import Place, User, UserKey
+from workflow.people import directory
+from workflow.store.tables import Place, User, UserKey
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 REQUIRED = InputRequired(message=_l("必填"))

@@ -15,9 +15,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from search import saved
 from search.criteria import Criteria
 from search.query import QueryError
-from search import saved
 from web import searching
 from web.runtime import runtime
 from workflow.errors import InputError

@@ -17,14 +17,16 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import NumberRange, Optional as Blank
+from wtforms.validators import NumberRange
+from wtforms.validators import Optional as Blank
 
 from web.access import AUDIT_ROLES, roles_required
 from web.runtime import runtime
-from workflow import checkpoint as notes, log, scope as scopes
+from workflow.engine.registry import Registry
 from workflow.errors import NotFound
-from workflow.registry import Registry
-from workflow.verify import Attachments, RecordStatus, Report, Scope, verify_database
+from workflow.ledger import log, notes
+from workflow.ledger.verify import Attachments, RecordStatus, Report, Scope, verify_database
+from workflow.people import places as scopes
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 MAX_ANCHOR_BYTES = 64 * 1024

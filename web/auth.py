@@ -4,7 +4,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -13,8 +14,8 @@ from wtforms.validators import InputRequired, Length
 from web.display import localtime
 from web.people import load_person
 from web.runtime import runtime
-from workflow import directory
 from workflow.errors import PermissionDenied
+from workflow.people import directory
 
 bp = Blueprint("auth", __name__)
 

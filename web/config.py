@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from workflow.service import MAX_ATTACHMENT_BYTES
+from workflow.documents.service import MAX_ATTACHMENT_BYTES
 
 SECRET_FILE = "web-secret-key"
 

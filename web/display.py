@@ -9,8 +9,8 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, Iterable, Optional, Sequence, Union
 
-from workflow.fields import TALLY_KEYS, TALLY_TITLES, mask
-from workflow.workflows import Workflow
+from workflow.engine.fields import TALLY_KEYS, TALLY_TITLES, mask
+from workflow.engine.flowchart import Workflow
 
 CHINA = timezone(timedelta(hours=8))
 

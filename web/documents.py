@@ -22,9 +22,10 @@ from web.errors import status_of
 from web.powerlist import flowchart
 from web.runtime import Runtime, runtime
 from web.uploads import download_type
-from workflow import scope, worklist
+from workflow.documents import worklist
 from workflow.errors import CunwuError, PermissionDenied, StepRefused
-from workflow.export import export_document
+from workflow.ledger.bag import export_document
+from workflow.people import places as scope
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 LIST_LIMIT = 100

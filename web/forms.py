@@ -15,14 +15,15 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from werkzeug.datastructures import FileStorage
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional as Blank
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length
+from wtforms.validators import Optional as Blank
 from wtforms.widgets import DateInput, NumberInput
 
 from web import uploads as upload_check
-from workflow.fields import TALLY_KEYS, TALLY_TITLES
-from workflow.service import OTHER_SLOT, Upload
-from workflow.workflows import Action, Workflow
+from workflow.documents.service import OTHER_SLOT, Upload
+from workflow.engine.fields import TALLY_KEYS, TALLY_TITLES
+from workflow.engine.flowchart import Action, Workflow
 
 SEP = "__"
 

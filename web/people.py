@@ -11,8 +11,9 @@ from typing import Optional
 from flask_login import UserMixin
 from sqlalchemy import select
 
-from workflow.registry import Registry
-from workflow.storage import Database, User
+from workflow.engine.registry import Registry
+from workflow.store.database import Database
+from workflow.store.tables import User
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ from flask import Blueprint, abort, render_template
 from flask_login import login_required
 
 from web.runtime import runtime
+from workflow.engine.flowchart import Workflow
+from workflow.engine.registry import Registry
 from workflow.errors import NotFound
-from workflow.registry import Registry
-from workflow.workflows import Workflow
 
 bp = Blueprint("powerlist", __name__, url_prefix="/powers")
 

@@ -14,8 +14,9 @@ from web.display import field_rows
 from web.documents import send_attachment, svg_response
 from web.powerlist import catalogue, flowchart, items_of
 from web.runtime import runtime
-from workflow import disclosure, scope
+from workflow.documents import disclosure
 from workflow.errors import NotFound
+from workflow.people import places as scope
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 BOARDS = {"works": _l("工程项目"), "results": _l("办事结果"), "assets": _l("资产资源")}

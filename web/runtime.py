@@ -14,12 +14,12 @@ from flask import current_app
 from werkzeug.exceptions import ServiceUnavailable
 
 from web.lockout import Lockout
-from workflow import diagram
-from workflow.app import Context
-from workflow.blobs import BlobStore
-from workflow.registry import Registry
-from workflow.service import Service
-from workflow.storage import Database
+from workflow.context import Context
+from workflow.documents.service import Service
+from workflow.engine import diagram
+from workflow.engine.registry import Registry
+from workflow.store.blobs import BlobStore
+from workflow.store.database import Database
 
 
 @dataclass

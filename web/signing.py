@@ -19,10 +19,11 @@ from flask_babel import gettext as _
 
 from web.display import localtime
 from web.runtime import Runtime
-from workflow import directory, log, records
+from workflow.documents.service import Upload
 from workflow.errors import CunwuError, PermissionDenied
-from workflow.service import Upload
-from workflow.verify import Attachments, Scope, examine
+from workflow.ledger import log, records
+from workflow.ledger.verify import Attachments, Scope, examine
+from workflow.people import directory
 
 
 class SigningRefused(CunwuError):

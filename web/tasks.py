@@ -5,7 +5,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from web.runtime import runtime
-from workflow import worklist
+from workflow.documents import worklist
 
 bp = Blueprint("tasks", __name__)
 

@@ -1,0 +1,4 @@
+"""`python -m workflow` is `cunwu`."""
+from workflow.cli.base import main
+
+main()

@@ -1,0 +1,136 @@
+"""The `cunwu` command's root group and the helpers every command module shares.
+
+The command modules (workflow's own, and search's and web's) register themselves under the
+`cunwu.commands` entry-point group, the way Flask's FlaskGroup loads `flask.commands`: workflow never
+imports search or web, and the root group imports none of its commands until it is asked for one.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from workflow import context as app
+from workflow.documents.service import Upload
+from workflow.errors import CunwuError, DefinitionError, InputError
+
+
+def emit(ctx_json: bool, data: Any, text: Callable[[Any], str]) -> None:
+    if ctx_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    else:
+        click.echo(text(data))
+
+
+class Group(click.Group):
+    """Turns every CunwuError into one line on stderr and its exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DefinitionError as exc:
+            click.echo(f"定义有 {len(exc.problems)} 处错误：", err=True)
+            for p in exc.problems:
+                click.echo(str(p), err=True)
+            ctx.exit(exc.exit_code)
+        except CunwuError as exc:
+            click.echo(f"错误：{exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except Exception:
+            log = write_crash_log(ctx)
+            click.echo(f"内部错误，未作任何更改；详情已写入 {log}", err=True)
+            ctx.exit(70)
+
+
+def write_crash_log(ctx: click.Context) -> Path:
+    """Keep the traceback for the administrator without showing it to the person at the terminal."""
+    obj = ctx.find_root().obj or {}
+    home = obj.get("home") or app.home_dir()
+    home.mkdir(parents=True, exist_ok=True)
+    log = home / "error.log"
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write(f"--- {datetime.now(timezone.utc).isoformat()} {' '.join(sys.argv)}\n{traceback.format_exc()}\n")
+    return log
+
+
+class RootGroup(Group):
+    """Loads the registered command modules on first use, so `cunwu --help` lists all of them."""
+
+    _loaded = False
+
+    def _load(self) -> None:
+        if not RootGroup._loaded:
+            RootGroup._loaded = True
+            for entry in sorted(metadata.entry_points(group="cunwu.commands"), key=lambda e: e.name):
+                entry.load()
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self._load()
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=RootGroup)
+@click.option("--home", envvar="CUNWU_HOME", default=None, help="数据目录（默认 ./cunwu-data，或环境变量 CUNWU_HOME）")
+@click.option("--db", "db_url", envvar="CUNWU_DB", default=None, help="数据库 URL（默认数据目录中的 SQLite）")
+@click.pass_context
+def main(ctx: click.Context, home: str | None, db_url: str | None) -> None:
+    """村务 cunwu：村级小微权力清单的流程、签名记录与检索。"""
+    ctx.obj = {"home": app.home_dir(home), "db": db_url}
+
+
+def context(ctx: click.Context) -> app.Context:
+    obj = ctx.find_root().obj
+    if "context" not in obj:
+        obj["context"] = app.open_context(obj["home"], obj["db"])
+        ctx.call_on_close(obj["context"].close)
+    return obj["context"]
+
+
+def password_for(username: str) -> str:
+    """From CUNWU_PASSWORD in scripts, otherwise asked for without echo."""
+    value = os.environ.get("CUNWU_PASSWORD")
+    if value is None:
+        if not sys.stdin.isatty():
+            raise InputError("需要密码：请在终端中输入，或在脚本中设置环境变量 CUNWU_PASSWORD")
+        value = click.prompt(f"{username} 的密码", hide_input=True, err=True)
+    return value
+
+
+def parse_pairs(pairs: tuple[str, ...], what: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"{what}“{pair}”须写成 名称=值")
+        if key.strip() in out:
+            raise InputError(f"{what}“{key.strip()}”给了两次")
+        out[key.strip()] = value
+    return out
+
+
+def read_uploads(items: tuple[str, ...]) -> list[Upload]:
+    uploads = []
+    for item in items:
+        slot, sep, name = item.partition("=")
+        path = Path(name if sep else item)
+        if not path.is_file():
+            raise InputError(f"附件文件不存在：{path}")
+        uploads.append(Upload(slot=slot if sep else "", filename=path.name, data=path.read_bytes()))
+    return uploads
+
+
+JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="机器可读输出")
+

@@ -1,0 +1,116 @@
+"""`cunwu catalogue` and `definitions`: the power list and its flowcharts, listed, shown, drawn and checked."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from workflow.cli.base import (
+    JSON_OPTION,
+    Group,
+    emit,
+    main,
+)
+from workflow.engine import diagram
+from workflow.engine import registry as registry_mod
+from workflow.errors import DefinitionError
+
+
+@main.command()
+@JSON_OPTION
+def catalogue(as_json: bool) -> None:
+    """权力清单：三类事项及其执行主体、监督主体、政策依据和流程图。"""
+    reg = registry_mod.load()
+    cat = reg.support.catalogue
+    data = {
+        "categories": [
+            {"id": cid, "title": c.title,
+             "items": [{"id": iid, **item.model_dump(), "flowchart_codes": [reg.get(f).chart.code for f in item.flowcharts]}
+                       for iid, item in cat.items.items() if item.category == cid]}
+            for cid, c in cat.categories.items()
+        ],
+        "total": len(cat.items),
+    }
+
+    def text(d: dict) -> str:
+        lines = []
+        for c in d["categories"]:
+            lines.append(f"【{c['title']}】{len(c['items'])} 项")
+            for i in c["items"]:
+                lines.append(f"  {i['id']} {i['title']}  流程图：{'、'.join(i['flowchart_codes'])}")
+                lines.append(f"      执行主体：{i['executor']}；监督主体：{i['supervisor']}")
+        lines.append(f"合计 {d['total']} 项")
+        return "\n".join(lines)
+    emit(as_json, data, text)
+
+
+@main.group(cls=Group)
+def definitions() -> None:
+    """流程定义：列出、查看、校验。"""
+
+
+@definitions.command("list")
+@JSON_OPTION
+def definitions_list(as_json: bool) -> None:
+    """列出全部流程图。"""
+    reg = registry_mod.load()
+    rows = [{"code": wf.chart.code, "id": wf.id, "version": wf.version, "title": wf.title,
+             "items": list(wf.chart.items), "states": len(wf.states), "transitions": len(wf.transitions)}
+            for wf in reg.charts()]
+    emit(as_json, rows, lambda rs: "\n".join(
+        f"{r['code']}  {r['id']:<34} v{r['version']}  {r['title']}（事项 {'、'.join(r['items'])}）" for r in rs))
+
+
+@definitions.command("show")
+@click.argument("workflow_id")
+@JSON_OPTION
+def definitions_show(workflow_id: str, as_json: bool) -> None:
+    """查看一个流程图：状态、操作、角色和每个操作需要填写的内容。"""
+    wf = registry_mod.load().find(workflow_id)
+    data = wf.describe()
+
+    def text(d: dict) -> str:
+        lines = [f"{d['code']} {d['title']}（{d['id']} v{d['version']}）", "状态："]
+        lines += [f"  {s['id']:<28}{s['title']}{'（终态）' if s['final'] else ''}" for s in d["states"]]
+        lines.append("操作：")
+        for t in [d["start"], *d["transitions"]]:
+            who = "、".join(r["title"] for r in t["roles"])
+            lines.append(f"  {t['id']:<26}{t['title']}：{'/'.join(t['from']) or '（发起）'} → {t['to']}  [{who}]")
+            for f in t["fields"]:
+                lines.append(f"      字段 {f['name']}（{f['title']}，{f['type']}{'' if f['required'] else '，选填'}）")
+            for a in t["attachments"]:
+                lines.append(f"      附件 {a['name']}（{a['title']}）")
+        return "\n".join(lines)
+    emit(as_json, data, text)
+
+
+@definitions.command("diagram")
+@click.argument("workflow_id")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="输出 SVG 文件")
+@JSON_OPTION
+def definitions_diagram(workflow_id: str, out: Path, as_json: bool) -> None:
+    """把流程图画成 SVG。"""
+    wf = registry_mod.load().find(workflow_id)
+    out.write_text(diagram.render_svg(wf), encoding="utf-8")
+    emit(as_json, {"out": str(out), "workflow": wf.id}, lambda d: f"已写出 {d['out']}")
+
+
+@definitions.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="机器可读输出")
+def definitions_check(paths: tuple[Path, ...], as_json: bool) -> None:
+    """校验定义文件（默认：全部内置定义）。有错误时逐条列出文件、行号与规则，并以非零状态退出。"""
+    try:
+        reg = registry_mod.load(paths)
+    except DefinitionError as exc:
+        if as_json:
+            click.echo(json.dumps({"ok": False, "problems": [p.__dict__ for p in exc.problems]},
+                                  ensure_ascii=False, indent=2))
+            sys.exit(exc.exit_code)
+        raise
+    summary = {"ok": True, "flowcharts": len(reg.workflows),
+               "items": len(reg.support.catalogue.items) if reg.support.catalogue else None}
+    emit(as_json, summary, lambda s: f"定义校验通过：{s['flowcharts']} 个流程图"
+         + (f"，{s['items']} 个权力事项" if s["items"] is not None else ""))

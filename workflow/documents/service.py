@@ -1,0 +1,369 @@
+"""The one entry point that changes documents: `start` and `step`, each exactly one transaction.
+
+Every interface (CLI, web, demo, tests) calls these, so the guards, the machine, the history and the
+conflict rules are the same wherever a step comes from. A step locks the document, re-checks the guards
+for this person, lets the machine move the state, signs the step record with the person's key, appends it
+to the Merkle log with a fresh checkpoint, writes the history row and bumps the document's version under a
+compare-and-set; any failure rolls all of it back, so no step exists without its signed record.
+
+The person's password opens their key before the writing transaction begins: Argon2id takes a large
+fraction of a second by design, and on SQLite the writing transaction holds the only write lock, so
+unwrapping inside it would stall every other writer. Nothing is written by then, and the transaction
+re-checks that the key is still the person's active one before signing.
+"""
+from __future__ import annotations
+
+import mimetypes
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from workflow.engine import deadlines, guards
+from workflow.engine import fields as fieldtypes
+from workflow.engine.flowchart import Action, Workflow
+from workflow.engine.registry import Registry
+from workflow.errors import Conflict, CunwuError, InputError, NotFound, PermissionDenied, StepRefused
+from workflow.ledger import log, records
+from workflow.ledger.keyring import Keyring, Signer
+from workflow.people.directory import Principal, find_place, find_user, principal
+from workflow.store.blobs import BlobStore
+from workflow.store.database import Database, utcnow
+from workflow.store.tables import Blob, Document, IndexOutbox, Place, Step, StepAttachment
+
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+OTHER_SLOT = "other"
+_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{0,62}")
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An attachment given with a step: which slot it fills, its file name and bytes."""
+
+    slot: str
+    filename: str
+    data: bytes
+    media_type: Optional[str] = None
+
+
+class Service:
+    def __init__(self, db: Database, registry: Registry, blobs: BlobStore,
+                 clock: Callable[[], datetime] = utcnow, *, keyring: Keyring) -> None:
+        self.db = db
+        self.registry = registry
+        self.blobs = blobs
+        self.clock = clock
+        self.keyring = keyring
+
+    def start(self, username: str, workflow: str, place: str, title: str, values: Mapping[str, Any],
+              uploads: Sequence[Upload] = (), comment: Optional[str] = None, *, password: str) -> int:
+        """Open a document on the newest version of `workflow` in a village, signed by `username`."""
+        wf = self.registry.find(workflow)
+        title = unicodedata.normalize("NFC", (title or "").strip())
+        if not title:
+            raise InputError("标题不能为空")
+        if len(title) > 300:
+            raise InputError("标题不能超过 300 字")
+        signer = self._unlock(username, password)
+        try:
+            with self.db.write() as s:
+                user = find_user(s, username)
+                who = principal(user)
+                village = find_place(s, place)
+                if village.kind != "village":
+                    raise InputError(f"文书须在村一级办理，“{village.name}”不是村")
+                now = self.clock()
+                where = self._situation(village, None, {}, now, None, None, None)
+                parsed = self._parse(wf, wf.start, values)
+                self._check_slots(wf.start, uploads)
+                denials = guards.who(wf, wf.start, who, where)
+                if denials:
+                    raise PermissionDenied(f"{who.describe()}不能发起“{wf.title}”", tuple(denials))
+                denials = guards.what(wf, wf.start, where, parsed, {u.slot for u in uploads})
+                if denials:
+                    raise StepRefused(f"不能发起“{wf.title}”", tuple(denials))
+                role = guards.acting_role(wf, wf.start, who, where)
+                state = wf.initial
+                doc = Document(workflow_id=wf.id, workflow_version=wf.version, place_id=village.id, title=title,
+                               state=state, data=dict(parsed), version=0, created_by=user.id, created_at=now,
+                               updated_at=now, state_entered_at=now,
+                               due_at=deadlines.due(now, wf.states[state].deadline))
+                s.add(doc)
+                s.flush()
+                self._append(s, doc, wf, wf.start, None, state, who, role, now, parsed, uploads, comment, seq=0,
+                             signer=signer)
+                return doc.id
+        except OperationalError as exc:
+            raise Conflict(f"数据库繁忙，请稍后重试（{exc.orig}）") from None
+
+    def step(self, username: str, doc_id: int, transition: str, values: Mapping[str, Any],
+             uploads: Sequence[Upload] = (), comment: Optional[str] = None,
+             expected_version: Optional[int] = None, *, password: str) -> dict:
+        """Take one transition signed by `username`; raises PermissionDenied, StepRefused or Conflict and
+        changes nothing."""
+        signer = self._unlock(username, password)
+        try:
+            with self.db.write() as s:
+                doc = self._load(s, doc_id, lock=True)
+                if expected_version is not None and doc.version != expected_version:
+                    raise Conflict(f"文书 {doc_id} 已被他人办理（版本 {expected_version} → {doc.version}），"
+                                   "请刷新后重试")
+                wf = self.registry.get(doc.workflow_id, doc.workflow_version)
+                action = wf.transitions.get(transition)
+                if action is None:
+                    raise StepRefused(f"流程“{wf.title}”中没有操作“{transition}”")
+                user = find_user(s, username)
+                who = principal(user)
+                now = self.clock()
+                where = self._situation(doc.place, doc.state, doc.data, now, doc.state_entered_at, doc.due_at,
+                                        self._previous_actor(s, doc))
+                if not guards.can_view(wf, doc.state, who, where.place_ids):
+                    raise PermissionDenied(f"{who.describe()}无权查看文书 {doc_id}")
+                parsed = self._parse(wf, action, values)
+                self._check_slots(action, uploads)
+                role_denials = guards.who(wf, action, who, where)
+                if role_denials and doc.state in action.sources:
+                    raise PermissionDenied(f"{who.describe()}不能办理“{action.title}”", tuple(role_denials))
+                given = {u.slot for u in uploads}
+                new_state = self.registry.engine.fire(
+                    wf.id, wf.version, doc.state, transition,
+                    lambda: tuple(guards.what(wf, action, where, parsed, given)))
+                role = guards.acting_role(wf, action, who, where)
+                from_state = doc.state
+                self._append(s, doc, wf, action, from_state, new_state, who, role, now, parsed, uploads, comment,
+                             seq=doc.version + 1, signer=signer)
+                moved = s.execute(
+                    update(Document)
+                    .where(Document.id == doc.id, Document.version == doc.version)
+                    .values(state=new_state, version=doc.version + 1, data={**doc.data, **parsed}, updated_at=now,
+                            state_entered_at=now, due_at=deadlines.due(now, wf.states[new_state].deadline))
+                    .execution_options(synchronize_session=False))
+                if moved.rowcount != 1:
+                    raise Conflict(f"文书 {doc_id} 已被他人办理，请刷新后重试")
+        except IntegrityError:
+            raise Conflict(f"文书 {doc_id} 已被他人办理，请刷新后重试") from None
+        except OperationalError as exc:
+            raise Conflict(f"数据库繁忙，请稍后重试（{exc.orig}）") from None
+        return self.show(doc_id, username)
+
+    def show(self, doc_id: int, username: Optional[str] = None) -> dict:
+        """State, history, and (for a person) the transitions they may take with what each needs."""
+        with self.db.read() as s:
+            doc = self._load(s, doc_id)
+            wf = self.registry.get(doc.workflow_id, doc.workflow_version)
+            history = s.scalars(select(Step).where(Step.document_id == doc.id).order_by(Step.seq)).all()
+            view = self._view(doc, wf)
+            view["history"] = [self._step_view(wf, st) for st in history]
+            view["visited"] = sorted({st.to_state for st in history})
+            if username is not None:
+                who = principal(find_user(s, username))
+                where = self._situation(doc.place, doc.state, doc.data, self.clock(), doc.state_entered_at,
+                                        doc.due_at, history[-1].actor_id if history else None)
+                if not guards.can_view(wf, doc.state, who, where.place_ids):
+                    raise PermissionDenied(f"{who.describe()}无权查看文书 {doc_id}")
+                view["actions"] = [self._offer(wf, t, who, where) for t in wf.outgoing(doc.state)]
+            return view
+
+    def list(self, place: Optional[str] = None, state: Optional[str] = None, workflow: Optional[str] = None,
+             username: Optional[str] = None, limit: int = 200) -> list[dict]:
+        with self.db.read() as s:
+            query = select(Document).order_by(Document.id.desc())
+            if place:
+                target = find_place(s, place)
+                ids = self._places_under(s, target.id)
+                query = query.where(Document.place_id.in_(ids))
+            if state:
+                query = query.where(Document.state == state)
+            if workflow:
+                query = query.where(Document.workflow_id == self.registry.find(workflow).id)
+            who = principal(find_user(s, username)) if username else None
+            out = []
+            for doc in s.scalars(query).yield_per(500):
+                wf = self.registry.get(doc.workflow_id, doc.workflow_version)
+                if who is not None and not guards.can_view(wf, doc.state, who,
+                                                            frozenset(p.id for p in doc.place.chain())):
+                    continue
+                out.append(self._view(doc, wf))
+                if len(out) >= limit:
+                    break
+            return out
+
+    def count(self) -> int:
+        with self.db.read() as s:
+            return s.scalar(select(func.count(Document.id))) or 0
+
+    def _load(self, s: Session, doc_id: int, lock: bool = False) -> Document:
+        query = select(Document).where(Document.id == doc_id)
+        if lock and not self.db.is_sqlite:
+            query = query.with_for_update(of=Document)
+        doc = s.scalar(query)
+        if doc is None:
+            raise NotFound(f"没有编号为 {doc_id} 的文书")
+        return doc
+
+    @staticmethod
+    def _previous_actor(s: Session, doc: Document) -> Optional[int]:
+        return s.scalar(select(Step.actor_id).where(Step.document_id == doc.id, Step.seq == doc.version))
+
+    @staticmethod
+    def _places_under(s: Session, place_id: int) -> list[int]:
+        ids, frontier = [place_id], [place_id]
+        while frontier:
+            frontier = list(s.scalars(select(Place.id).where(Place.parent_id.in_(frontier))))
+            ids += frontier
+        return ids
+
+    @staticmethod
+    def _situation(place: Place, state: Optional[str], data: Mapping[str, Any], now: datetime,
+                   entered: Optional[datetime], due: Optional[datetime],
+                   previous_actor: Optional[int]) -> guards.Situation:
+        chain = place.chain()
+        return guards.Situation(state=state, place_ids=frozenset(p.id for p in chain),
+                                place_names=tuple(p.name for p in chain), data=data, now=now,
+                                state_entered_at=entered, due_at=due, previous_actor_id=previous_actor)
+
+    @staticmethod
+    def _parse(wf: Workflow, action: Action, values: Mapping[str, Any]) -> dict[str, Any]:
+        unknown = set(values) - {f.name for f in action.fields}
+        if unknown:
+            known = "、".join(f"{f.name}（{f.title}）" for f in action.fields) or "无"
+            raise InputError(f"“{action.title}”没有字段：{'、'.join(sorted(unknown))}；可填字段：{known}")
+        parsed = {}
+        for spec in action.fields:
+            raw = values.get(spec.name)
+            if raw is None or (isinstance(raw, str) and not raw.strip() and spec.type != "text"):
+                continue
+            if isinstance(raw, str) and not raw.strip() and not spec.required:
+                continue
+            parsed[spec.name] = fieldtypes.parse(spec, raw, wf.options(spec))
+        return parsed
+
+    @staticmethod
+    def _check_slots(action: Action, uploads: Iterable[Upload]) -> None:
+        slots = {a.name for a in action.attachments} | {OTHER_SLOT}
+        for u in uploads:
+            if u.slot not in slots:
+                names = "、".join(f"{a.name}（{a.title}）" for a in action.attachments) or "无"
+                raise InputError(f"“{action.title}”没有附件项“{u.slot}”；可上传：{names}")
+            if not u.filename.strip() or len(u.filename) > 255:
+                raise InputError(f"附件文件名须为 1 至 255 个字符：“{u.filename[:40]}”")
+            if not u.data:
+                raise InputError(f"附件“{u.filename}”是空文件")
+            if len(u.data) > MAX_ATTACHMENT_BYTES:
+                raise InputError(f"附件“{u.filename}”超过 {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB")
+
+    def _unlock(self, username: str, password: str) -> Signer:
+        with self.db.read() as s:
+            return self.keyring.unlock(s, find_user(s, username), password)
+
+    def _append(self, s: Session, doc: Document, wf: Workflow, action: Action, from_state: Optional[str],
+                to_state: str, who: Principal, role: str, now: datetime, parsed: Mapping[str, Any],
+                uploads: Sequence[Upload], comment: Optional[str], seq: int, signer: Signer) -> Step:
+        """Sign the step record, append it to the log, then write the history rows that cache it, the
+        document's first disclosure time, and the outbox row that tells the search indexer it changed."""
+        self.keyring.require_active(s, signer)
+        comment = unicodedata.normalize("NFC", (comment or "").strip()) or None
+        if comment is not None and len(comment) > records.MAX_TEXT:
+            raise InputError(f"办理意见不能超过 {records.MAX_TEXT} 字")
+        attachments = []
+        for u in uploads:
+            digest = self.blobs.put(u.data)
+            attachments.append(records.Attachment(
+                slot=u.slot, name=unicodedata.normalize("NFC", u.filename), size=len(u.data), sha256=digest,
+                media_type=_media_type(u.media_type or mimetypes.guess_type(u.filename)[0])))
+        head = log.head(s, lock=True)
+        record = records.StepRecord(
+            log_origin=self.keyring.log.origin, doc_id=doc.id, definition_id=wf.id, definition_version=wf.version,
+            title=doc.title, place=unicodedata.normalize("NFC", doc.place.path()), step_seq=seq,
+            transition=action.id, kind=action.kind, from_state=from_state, to_state=to_state, actor=who.username,
+            role=role, at=records.utc_timestamp(now),
+            fields={k: v for k, v in parsed.items() if not _is_tally(action, k)},
+            tallies={k: v for k, v in parsed.items() if _is_tally(action, k)},
+            comment=comment, attachments=tuple(attachments),
+            prev_step_hash=None if seq == 0 else self._previous_leaf_hash(s, doc, seq),
+            key_id=signer.key_id, observed=head.observed)
+        try:
+            leaf = records.sign(record, [signer.private_key]).encode()
+            self._self_check(leaf)
+        except ValueError as exc:
+            raise InputError(f"这一步的内容无法写成签名记录：{exc}") from None
+        appended = log.append(s, self.keyring.log, leaf, head)
+        step = Step(document_id=doc.id, seq=seq, transition=action.id, kind=action.kind, from_state=from_state,
+                    to_state=to_state, actor_id=who.user_id, role=role, at=now, fields=dict(parsed),
+                    comment=comment, log_index=appended.index)
+        s.add(step)
+        s.flush()
+        for a in attachments:
+            if s.get(Blob, a.sha256) is None:
+                s.add(Blob(sha256=a.sha256, size=a.size, media_type=a.media_type, created_at=now))
+                s.flush()
+            s.add(StepAttachment(step_id=step.id, slot=a.slot, filename=a.name, sha256=a.sha256, size=a.size,
+                                 media_type=a.media_type))
+        if doc.disclosed_at is None and wf.states[to_state].disclose:
+            doc.disclosed_at = now
+        s.add(IndexOutbox(document_id=doc.id, created_at=now))
+        s.flush()
+        return step
+
+    @staticmethod
+    def _previous_leaf_hash(s: Session, doc: Document, seq: int) -> str:
+        index = s.scalar(select(Step.log_index).where(Step.document_id == doc.id, Step.seq == seq - 1))
+        if index is None:
+            raise CunwuError(f"文书 {doc.id} 的第 {seq - 1} 步没有签名记录，无法接续签名")
+        return records.leaf_hash_hex(log.leaf(s, index))
+
+    @staticmethod
+    def _self_check(leaf: bytes) -> None:
+        """Run the auditor's own parser and signature check, so the log never takes an entry it would reject."""
+        envelope = records.open_envelope(leaf)
+        envelope.decode()
+        for signature in envelope.signatures:
+            envelope.verify(signature)
+
+    def _view(self, doc: Document, wf: Workflow) -> dict:
+        state = wf.states[doc.state]
+        return {
+            "id": doc.id, "title": doc.title, "workflow": wf.id, "workflow_version": wf.version,
+            "workflow_title": wf.title, "code": wf.chart.code, "place": doc.place.path(), "state": doc.state,
+            "state_title": state.title, "final": state.final, "version": doc.version, "data": doc.data,
+            "created_at": doc.created_at.isoformat(), "updated_at": doc.updated_at.isoformat(),
+            "due_at": doc.due_at.isoformat() if doc.due_at else None,
+        }
+
+    def _step_view(self, wf: Workflow, st: Step) -> dict:
+        action = wf.start if st.transition == "start" else wf.transitions.get(st.transition)
+        roles = wf.support.roles.roles
+        return {
+            "seq": st.seq, "transition": st.transition, "title": action.title if action else st.transition,
+            "kind": st.kind, "from": st.from_state, "to": st.to_state,
+            "actor": st.actor.username, "actor_name": st.actor.display_name, "role": st.role,
+            "role_title": roles[st.role].title if st.role in roles else st.role,
+            "at": st.at.isoformat(), "fields": st.fields, "comment": st.comment, "log_index": st.log_index,
+            "attachments": [{"slot": a.slot, "filename": a.filename, "sha256": a.sha256, "size": a.size,
+                             "media_type": a.media_type} for a in st.attachments],
+        }
+
+    def _offer(self, wf: Workflow, action: Action, who: Principal, where: guards.Situation) -> dict:
+        reasons = guards.who(wf, action, who, where) or guards.what(wf, action, where, {}, set(), pending=True)
+        return {
+            "id": action.id, "title": action.title, "kind": action.kind, "to": action.to,
+            "to_title": wf.states[action.to].title, "allowed": not reasons, "reasons": reasons,
+            "fields": wf.describe_fields(action),
+            "attachments": [{"name": a.name, "title": a.title, "required": a.required} for a in action.attachments],
+        }
+
+
+def _is_tally(action: Action, name: str) -> bool:
+    spec = action.field(name)
+    return spec is not None and spec.type == "tally"
+
+
+def _media_type(given: Optional[str]) -> str:
+    """A bare type/subtype for the signed record: parameters dropped, anything unrecognisable made generic."""
+    value = (given or "").split(";", 1)[0].strip().lower()
+    return value if _MEDIA_TYPE.fullmatch(value) else "application/octet-stream"

@@ -1,0 +1,698 @@
+"""The auditor's verifier: replay the signed log and name every entry that fails, and why.
+
+It reads only the log (log_entries and checkpoints) and the attachment files, never the documents or
+steps tables, which are caches an administrator could rewrite at will. Trust comes from the genesis entry
+(which names the log key and the registrar), from a log key the auditor pins, and above all from
+checkpoints the auditor holds outside the server (anchors): without an anchor, a log that was cut short
+and re-signed with the stolen log key is indistinguishable from an honest shorter log.
+
+Each entry is checked twice over. On its own, in worker processes when the log is long (Ed25519
+verification dominates): strict parsing, canonical bytes, signatures, attachment files. Then in index
+order, in this process: key registration and revocation by log position, that the signer owns the key
+and held it when signing, each document's step sequence and hash chain, the log position and prefix root
+every signer attested to ("observed"), the definitions, the latest checkpoint and the anchors.
+
+A tampered entry usually disturbs what follows it (later signers attested to the original log). Those
+consequences are folded into the failure of the entry that explains them, so the report names the entry
+that was changed, not everything after it.
+"""
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+from abc import ABC, abstractmethod
+from collections import deque
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterable, Iterator, NamedTuple, Optional, Sequence
+
+from sqlalchemy import func, select
+
+from workflow.engine.registry import Registry
+from workflow.ledger import log, merkle, notes, records
+from workflow.store.database import Database
+from workflow.store.tables import LogEntry
+
+PARALLEL_THRESHOLD = 4096
+CHUNK = 512
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One broken rule: where (log index, or None for the log as a whole), what kind, and why."""
+
+    index: Optional[int]
+    code: str
+    message: str
+    doc_id: Optional[int] = None
+    step_seq: Optional[int] = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "code": self.code, "message": self.message, "doc_id": self.doc_id,
+                "step_seq": self.step_seq}
+
+    def __str__(self) -> str:
+        where = "日志" if self.index is None else f"第 {self.index} 条"
+        if self.doc_id is not None:
+            where += f"（文书 {self.doc_id} 第 {self.step_seq} 步）"
+        return f"{where}：{self.message} [{self.code}]"
+
+
+@dataclass(frozen=True)
+class RecordStatus:
+    """One step in scope and whether it holds, for showing beside a document's history."""
+
+    index: int
+    doc_id: int
+    step_seq: int
+    actor: str
+    transition: str
+    key_id: str
+    valid: bool = True
+    reasons: tuple[str, ...] = ()
+    definition: Optional[tuple[str, int]] = None
+    """The signed (flowchart id, version), so a page can name the step by its title."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "doc_id": self.doc_id, "step_seq": self.step_seq, "actor": self.actor,
+                "transition": self.transition, "key_id": self.key_id, "valid": self.valid,
+                "reasons": list(self.reasons)}
+
+
+@dataclass
+class Report:
+    """Everything the verifier found; `ok` only when there is no failure at all."""
+
+    origin: Optional[str] = None
+    log_key: Optional[str] = None
+    trust: str = "genesis"
+    size: int = 0
+    root: Optional[str] = None
+    checkpoint_size: Optional[int] = None
+    scope: dict[str, Any] = field(default_factory=dict)
+    checked: int = 0
+    anchors: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    records: list[RecordStatus] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def at(self, index: Optional[int]) -> list[Failure]:
+        return [f for f in self.failures if f.index == index]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "origin": self.origin, "log_key": self.log_key, "trust": self.trust,
+                "size": self.size, "root": self.root, "checkpoint_size": self.checkpoint_size,
+                "scope": self.scope, "checked": self.checked, "anchors": self.anchors,
+                "failures": [f.to_dict() for f in self.failures], "records": [r.to_dict() for r in self.records]}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which steps to check in full: one document, the villages under a place, or (both None) all."""
+
+    doc_id: Optional[int] = None
+    place: Optional[str] = None
+
+    def covers(self, doc_id: int, place: str) -> bool:
+        if self.doc_id is not None and doc_id != self.doc_id:
+            return False
+        if self.place is None:
+            return True
+        wanted, parts = [p for p in self.place.split("/") if p], place.split("/")
+        return any(parts[i:i + len(wanted)] == wanted for i in range(len(parts) - len(wanted) + 1))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"doc": self.doc_id, "place": self.place}
+
+
+@dataclass(frozen=True)
+class Attachments:
+    """Where attachment files are: the blob store's sharded layout, or a bag's flat directory."""
+
+    root: Path
+    flat: bool = False
+
+    def path(self, sha256: str) -> Path:
+        return self.root / sha256 if self.flat else self.root / sha256[:2] / sha256[2:4] / sha256
+
+
+class StepFacts(NamedTuple):
+    """The parts of a step record the sequential checks need (kept flat: it crosses process pipes)."""
+
+    log_origin: str
+    doc_id: int
+    step_seq: int
+    prev_step_hash: Optional[str]
+    from_state: Optional[str]
+    to_state: str
+    definition: tuple[str, int]
+    place: str
+    title: str
+    actor: str
+    role: str
+    transition: str
+    key_id: str
+    observed_size: int
+    observed_root: bytes
+
+
+class Examined(NamedTuple):
+    """What could be learnt from one entry by itself."""
+
+    index: int
+    leaf_hash: bytes
+    kind: str
+    problems: tuple[tuple[str, str], ...]
+    signers: tuple[str, ...] = ()
+    claimed: tuple[str, ...] = ()
+    step: Optional[StepFacts] = None
+    event: Optional[records.Payload] = None
+    in_scope: bool = True
+
+
+def examine(index: int, leaf: bytes, scope: Scope, files: Optional[Attachments]) -> Examined:
+    """Check one entry on its own: parse, canonical form, signatures and (for steps) attachment files."""
+    leaf_hash = merkle.leaf_hash(leaf)
+    try:
+        envelope = records.open_envelope(leaf)
+        if scope.doc_id is not None and envelope.payload_type == records.STEP_TYPE \
+                and records.peek_doc_id(envelope.payload) not in (None, scope.doc_id):
+            return Examined(index, leaf_hash, "step", (), in_scope=False)
+        payload = envelope.decode()
+    except records.RecordError as exc:
+        reason = f"内容不是规范编码（RFC 8785）：{exc}" if exc.code == "non-canonical" else f"条目格式无效：{exc}"
+        return Examined(index, leaf_hash, "malformed", ((exc.code, reason),))
+    if isinstance(payload, records.StepRecord) and not scope.covers(payload.doc_id, payload.place):
+        return Examined(index, leaf_hash, "step", (), in_scope=False)
+    problems: list[tuple[str, str]] = []
+    signers = []
+    claimed = tuple(s.key_id for s in envelope.signatures)
+    for signature in envelope.signatures:
+        try:
+            envelope.verify(signature)
+            signers.append(signature.key_id)
+        except records.RecordError:
+            problems.append(("bad-signature", f"签名无效：用密钥 {signature.key_id} 验证失败，内容在签名后被改动"))
+    if not isinstance(payload, records.StepRecord):
+        kind = {records.GENESIS_TYPE: "genesis", records.KEY_EVENT_TYPE: "key"}.get(payload.payload_type, "other")
+        return Examined(index, leaf_hash, kind, tuple(problems), tuple(signers), claimed, event=payload)
+    if payload.key_id not in claimed:
+        problems.append(("key-mismatch", f"记录写明的签名密钥 {payload.key_id} 不是实际签名所用的密钥"))
+    if files is not None:
+        problems += _check_attachments(payload, files)
+    facts = StepFacts(payload.log_origin, payload.doc_id, payload.step_seq, payload.prev_step_hash,
+                      payload.from_state, payload.to_state, (payload.definition_id, payload.definition_version),
+                      payload.place, payload.title, payload.actor, payload.role, payload.transition, payload.key_id,
+                      payload.observed.size, payload.observed.root)
+    return Examined(index, leaf_hash, "step", tuple(problems), tuple(signers), claimed, facts)
+
+
+def examine_chunk(chunk: Sequence[tuple[int, bytes]], scope: Scope,
+                  files: Optional[Attachments]) -> list[Examined]:
+    return [examine(index, leaf, scope, files) for index, leaf in chunk]
+
+
+@dataclass
+class _Key:
+    username: str
+    registered: int
+    revoked: Optional[int] = None
+    reason: Optional[str] = None
+
+
+@dataclass
+class _Doc:
+    last_seq: int
+    last_index: int
+    last_hash: str
+    last_state: str
+    definition: tuple[str, int]
+    place: str
+    title: str
+    seen: dict[int, int]
+
+
+class Replay(ABC):
+    """The checks that need the entries in index order, shared by the database and the bag verifier.
+
+    Subclasses say how a signer's `observed` log head is confirmed: against the recomputed tree for a
+    full log, against consistency proofs for a bag that holds only some entries.
+    """
+
+    def __init__(self, report: Report, *, scope: Scope, registry: Optional[Registry],
+                 pinned_log_key: Optional[notes.NoteVerifier], details: bool) -> None:
+        self.report = report
+        self.scope = scope
+        self.registry = registry
+        self.pinned = pinned_log_key
+        self.details = details
+        self.genesis: Optional[records.Genesis] = None
+        self.keys: dict[str, _Key] = {}
+        self.active: dict[str, str] = {}
+        self.docs: dict[int, _Doc] = {}
+        self.statuses: list[RecordStatus] = []
+        self.failed: set[int] = set()
+
+    @property
+    def log_verifier(self) -> Optional[notes.NoteVerifier]:
+        if self.pinned is not None:
+            return self.pinned
+        return self.genesis.log_verifier if self.genesis is not None else None
+
+    def fail(self, index: Optional[int], code: str, message: str, step: Optional[StepFacts] = None) -> None:
+        if index is not None:
+            self.failed.add(index)
+        self.report.failures.append(Failure(index, code, message, step.doc_id if step else None,
+                                            step.step_seq if step else None))
+
+    def feed(self, ex: Examined) -> None:
+        if ex.kind == "step" and not ex.in_scope:
+            return
+        for code, message in ex.problems:
+            self.fail(ex.index, code, message, ex.step)
+        if ex.kind == "genesis":
+            self._genesis(ex)
+        elif ex.kind == "key":
+            self._key_event(ex)
+        elif ex.kind == "step":
+            self._step(ex)
+        elif ex.kind == "other":
+            self.fail(ex.index, "unexpected-type", f"日志中不应出现 {ex.event.payload_type} 类型的条目")
+        if self.details and ex.step is not None:
+            step = ex.step
+            self.statuses.append(RecordStatus(ex.index, step.doc_id, step.step_seq, step.actor, step.transition,
+                                              step.key_id, definition=step.definition))
+
+    @abstractmethod
+    def check_observed(self, index: int, size: int, root: bytes, step: Optional[StepFacts]) -> None:
+        """Whether the log the signer saw (size, root) is a prefix of this one: the full log and a bag
+        prove it differently."""
+
+    def finish(self) -> None:
+        if self.scope.doc_id is not None and self.scope.doc_id not in self.docs:
+            self.fail(None, "no-records", f"日志中没有文书 {self.scope.doc_id} 的记录")
+        reasons: dict[Optional[int], list[str]] = {}
+        for f in self.report.failures:
+            reasons.setdefault(f.index, []).append(f.message)
+        self.report.records = [replace(s, valid=s.index not in reasons, reasons=tuple(reasons.get(s.index, ())))
+                               for s in self.statuses]
+
+    def _registrar_signed(self, ex: Examined, registrar: str, what: str) -> bool:
+        """A registrar signature that verified; a claimed one that did not is already a bad-signature."""
+        if registrar in ex.signers:
+            return True
+        if registrar not in ex.claimed:
+            self.fail(ex.index, "not-registrar", f"{what}没有登记机关密钥的签名")
+        return False
+
+    def _genesis(self, ex: Examined) -> None:
+        genesis = ex.event
+        assert isinstance(genesis, records.Genesis)
+        if ex.index != 0 or self.genesis is not None:
+            self.fail(ex.index, "genesis-misplaced", "创始记录只能是日志的第 0 条")
+            return
+        if not self._registrar_signed(ex, genesis.registrar_key_id, "创始记录"):
+            return
+        if self.pinned is not None and genesis.log_verifier != self.pinned:
+            self.fail(ex.index, "untrusted-log-key", f"创始记录指定的日志公钥 {genesis.log_key} 不是审计员指定的公钥")
+        self.genesis = genesis
+        self.report.origin, self.report.log_key = genesis.log_origin, genesis.log_key
+
+    def _trusted_origin(self, index: int, origin: str, step: Optional[StepFacts] = None) -> bool:
+        """Entries can only be judged once a valid genesis named the log; its absence is reported once."""
+        if self.genesis is None:
+            if "no-genesis" not in (f.code for f in self.report.failures):
+                self.fail(0, "no-genesis", "日志没有有效的创始记录，无法确认日志与登记机关的密钥，其后的记录都无从核验")
+            return False
+        if origin != self.genesis.log_origin:
+            self.fail(index, "wrong-origin", f"记录属于日志 {origin}，不是本日志 {self.genesis.log_origin}", step)
+            return False
+        return True
+
+    def _key_event(self, ex: Examined) -> None:
+        event = ex.event
+        assert isinstance(event, records.KeyEvent)
+        if not self._trusted_origin(ex.index, event.log_origin):
+            return
+        assert self.genesis is not None
+        self.check_observed(ex.index, event.observed.size, event.observed.root, None)
+        if not self._registrar_signed(ex, self.genesis.registrar_key_id, f"密钥事件（{event.event} {event.username}）"):
+            return
+        current = self.active.get(event.username)
+        if event.event in ("register", "rotate") and event.key_id in self.keys:
+            self.fail(ex.index, "key-reused",
+                      f"密钥 {event.key_id} 已在第 {self.keys[event.key_id].registered} 条登记过")
+        elif event.event == "register" and current is not None:
+            self.fail(ex.index, "already-active", f"{event.username} 已有有效密钥 {current}，登记新密钥须用更换（rotate）")
+        elif event.event == "rotate" and current != event.previous_key_id:
+            self.fail(ex.index, "rotate-mismatch", f"更换的旧密钥 {event.previous_key_id} 不是 {event.username} 的有效密钥")
+        elif event.event == "revoke" and current != event.key_id:
+            self.fail(ex.index, "revoke-mismatch", f"吊销的密钥 {event.key_id} 不是 {event.username} 的有效密钥")
+        else:
+            self._apply(ex.index, event, current)
+
+    def _apply(self, index: int, event: records.KeyEvent, current: Optional[str]) -> None:
+        if current is not None and event.event in ("rotate", "revoke"):
+            old = self.keys[current]
+            old.revoked, old.reason = index, event.reason or "superseded"
+            del self.active[event.username]
+        if event.event in ("register", "rotate"):
+            self.keys[event.key_id] = _Key(event.username, index)
+            self.active[event.username] = event.key_id
+
+    def _step(self, ex: Examined) -> None:
+        step = ex.step
+        assert step is not None
+        self.report.checked += 1
+        if not self._trusted_origin(ex.index, step.log_origin, step):
+            return
+        self.check_observed(ex.index, step.observed_size, step.observed_root, step)
+        self._signer(ex.index, step)
+        self._chain(ex, step)
+        if self.registry is not None:
+            self._definition(ex.index, step)
+
+    def _signer(self, index: int, step: StepFacts) -> None:
+        key = self.keys.get(step.key_id)
+        if key is None:
+            self.fail(index, "unknown-key", f"签名密钥 {step.key_id} 在此之前没有由登记机关登记", step)
+        elif key.username != step.actor:
+            self.fail(index, "key-owner", f"签名密钥属于 {key.username}，记录却写明办理人是 {step.actor}", step)
+        elif key.revoked is not None:
+            self.fail(index, "revoked-key",
+                      f"{key.username} 的签名密钥已在第 {key.revoked} 条吊销（{key.reason}），此后所签的记录无效", step)
+
+    def _chain(self, ex: Examined, step: StepFacts) -> None:
+        doc = self.docs.get(step.doc_id)
+        leaf_hash = ex.leaf_hash.hex()
+        if doc is None:
+            if step.step_seq != 0:
+                self.fail(ex.index, "seq-gap", f"文书 {step.doc_id} 缺少{_span(0, step.step_seq - 1)}步的记录", step)
+            self.docs[step.doc_id] = _Doc(step.step_seq, ex.index, leaf_hash, step.to_state, step.definition,
+                                          step.place, step.title, {step.step_seq: ex.index})
+            return
+        if (step.definition, step.place, step.title) != (doc.definition, doc.place, doc.title):
+            self.fail(ex.index, "doc-mismatch", f"记录的流程、地点或标题与文书 {step.doc_id} 此前的记录不一致", step)
+        if step.step_seq in doc.seen:
+            self.fail(ex.index, "replayed",
+                      f"文书 {step.doc_id} 第 {step.step_seq} 步重复出现（已见于第 {doc.seen[step.step_seq]} 条）", step)
+            return
+        doc.seen[step.step_seq] = ex.index
+        if step.step_seq < doc.last_seq:
+            self.fail(ex.index, "out-of-order",
+                      f"文书 {step.doc_id} 第 {step.step_seq} 步出现在第 {doc.last_seq} 步之后", step)
+            return
+        if step.step_seq > doc.last_seq + 1:
+            self.fail(ex.index, "seq-gap",
+                      f"文书 {step.doc_id} 缺少{_span(doc.last_seq + 1, step.step_seq - 1)}步的记录", step)
+        elif step.prev_step_hash != doc.last_hash and doc.last_index not in self.failed:
+            self.fail(ex.index, "chain-break",
+                      f"上一步哈希与第 {doc.last_index} 条（文书 {step.doc_id} 第 {doc.last_seq} 步）不符", step)
+        elif step.from_state != doc.last_state and step.prev_step_hash == doc.last_hash:
+            self.fail(ex.index, "state-break", f"起始状态 {step.from_state} 不是上一步的结果状态 {doc.last_state}", step)
+        doc.last_seq, doc.last_index, doc.last_hash, doc.last_state = step.step_seq, ex.index, leaf_hash, step.to_state
+
+    def _definition(self, index: int, step: StepFacts) -> None:
+        assert self.registry is not None
+        wf = self.registry.workflows.get(step.definition)
+        if wf is None:
+            self.fail(index, "unknown-definition", f"流程 {step.definition[0]} 第 {step.definition[1]} 版不在定义中", step)
+            return
+        action = wf.start if step.step_seq == 0 else wf.transitions.get(step.transition)
+        if action is None or action.id != step.transition:
+            self.fail(index, "unknown-transition", f"流程 {wf.id} 在此处没有操作 {step.transition}", step)
+        elif step.role not in action.roles:
+            self.fail(index, "role-not-allowed", f"角色 {step.role} 不能办理“{action.title}”", step)
+        elif step.to_state != action.to or (step.from_state is not None and step.from_state not in action.sources):
+            self.fail(index, "state-mismatch", f"“{action.title}”不能从 {step.from_state} 到 {step.to_state}", step)
+
+
+class _Accumulator:
+    """The compact range of the leaves so far, mutated in place.
+
+    The same algorithm as merkle.frontier_append and frontier_root, without the immutable Frontier's
+    validation on every append, which in the verifier's hot loop would cost more than the hashing.
+    """
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.hashes: list[bytes] = []
+
+    def append(self, leaf_hash: bytes) -> None:
+        node, carry = leaf_hash, self.size
+        while carry & 1:
+            node = merkle.node_hash(self.hashes.pop(), node)
+            carry >>= 1
+        self.hashes.append(node)
+        self.size += 1
+
+    def root(self) -> bytes:
+        if not self.hashes:
+            return merkle.EMPTY_ROOT
+        root = self.hashes[-1]
+        for left in reversed(self.hashes[:-1]):
+            root = merkle.node_hash(left, root)
+        return root
+
+
+class _FullReplay(Replay):
+    """Replay of a whole log: the tree is recomputed, so every signer's observed head is checked exactly."""
+
+    def __init__(self, report: Report, *, capture: set[int], **kwargs: Any) -> None:
+        super().__init__(report, **kwargs)
+        self.tree = _Accumulator()
+        self.capture = capture
+        self.roots: dict[int, bytes] = {}
+        self.matched: Optional[int] = None
+        self.shift = 0
+        self.diverged = False
+
+    def feed(self, ex: Examined) -> None:
+        position = self.tree.size
+        if ex.index > position:
+            self.fail(position, "missing", f"日志{_span(position, ex.index - 1)}条不见了（条目编号不连续）")
+        elif ex.index < position:
+            self.fail(position, "missing", f"日志条目编号 {ex.index} 重复或倒退")
+        super().feed(ex)
+        self.tree.append(ex.leaf_hash)
+        if self.tree.size in self.capture:
+            self.roots[self.tree.size] = self.tree.root()
+
+    def check_observed(self, index: int, size: int, root: bytes, step: Optional[StepFacts]) -> None:
+        """The signer saw a log of `size` entries with `root`; compare with the log as it stands.
+
+        An entry signed for another position is reported once per shift, so deleting one entry names
+        where it was and not every entry that moved up. A matching size with another root means an
+        earlier entry changed; it is pinned between the last signer who saw the same log and this one,
+        and reported only if nothing in that range has failed already.
+        """
+        if size != index:
+            shift = size - index
+            if shift != self.shift:
+                self.shift = shift
+                self.fail(index, "misplaced", f"签名时是日志第 {size} 条，现位于第 {index} 条："
+                          + (f"此前有 {shift} 条被删除" if shift > 0 else "被移动或重放，或此前被插入了条目"), step)
+            return
+        self.shift = 0
+        if root == self.tree.root():
+            self.matched = index
+            return
+        if self.diverged:
+            return
+        self.diverged = True
+        since = 0 if self.matched is None else self.matched
+        if any(since <= failed < index for failed in self.failed):
+            return
+        if since == index - 1:
+            self.fail(since, "altered", f"本条不是第 {index} 条签名人所见的日志内容：被修改、插入或替换")
+        else:
+            self.fail(index, "altered", f"第 {since} 至 {index - 1} 条中有条目与本条签名人所见的日志不同", step)
+
+
+def verify_log(entries: Iterable[tuple[int, bytes]], *, checkpoint: Optional[str],
+               anchors: Sequence[tuple[str, bytes | str]] = (), files: Optional[Attachments] = None,
+               registry: Optional[Registry] = None, scope: Scope = Scope(), log_key: Optional[str] = None,
+               processes: int = 1, details: Optional[bool] = None) -> Report:
+    """Verify a whole log given as (index, leaf) in index order, its latest checkpoint and the anchors.
+
+    `anchors` are (name, checkpoint note) pairs held outside the server; `log_key` pins the verifier key
+    instead of taking it from the genesis entry. `processes` > 1 checks entries in that many worker
+    processes. Per-record statuses are kept when `details` (default: when one document is in scope).
+    """
+    report = Report(scope=scope.to_dict(), trust="pinned" if log_key else "genesis")
+    pinned = pinned_log_key(log_key, report)
+    head = _parse_note(checkpoint, "checkpoint", report) if checkpoint is not None else None
+    parsed_anchors = [(name, _parse_note(note, name, report)) for name, note in anchors]
+    capture = {parsed[1].size for parsed in [head, *(a for _, a in parsed_anchors)] if parsed is not None}
+    replay = _FullReplay(report, capture=capture, scope=scope, registry=registry, pinned_log_key=pinned,
+                         details=scope.doc_id is not None if details is None else details)
+    for ex in _examined(entries, scope, files, processes):
+        replay.feed(ex)
+    replay.finish()
+    size = report.size = replay.tree.size
+    report.root = replay.tree.root().hex()
+    verifier = replay.log_verifier
+    if checkpoint is None and size:
+        replay.fail(None, "no-checkpoint", "日志没有已签名的检查点")
+    if head is not None:
+        _check_head(replay, head, verifier, size)
+    for name, parsed in parsed_anchors:
+        if parsed is not None:
+            _check_anchor(replay, name, parsed, verifier, size)
+    return report
+
+
+def verify_database(db: Database, files: Attachments, *, anchors: Sequence[tuple[str, bytes | str]] = (),
+                    registry: Optional[Registry] = None, scope: Scope = Scope(), log_key: Optional[str] = None,
+                    processes: Optional[int] = None, details: Optional[bool] = None) -> Report:
+    """Verify the log stored in `db` (log tables only) against the attachment files and anchors.
+
+    processes=None uses every core once the log is long enough for worker start-up to pay off.
+    """
+    with db.read() as s:
+        checkpoint = log.latest_checkpoint(s)
+        count = s.scalar(select(func.count()).select_from(LogEntry)) or 0
+    if processes is None:
+        processes = (os.cpu_count() or 1) if count >= PARALLEL_THRESHOLD else 1
+    with db.read() as s:
+        return verify_log(log.entries(s), checkpoint=checkpoint, anchors=anchors, files=files,
+                          registry=registry, scope=scope, log_key=log_key, processes=processes, details=details)
+
+
+def pinned_log_key(log_key: Optional[str], report: Report) -> Optional[notes.NoteVerifier]:
+    """The auditor's own copy of the log key, if given; a malformed one is a failure, not a crash."""
+    if log_key is None:
+        return None
+    try:
+        return notes.parse_verifier_key(log_key)
+    except notes.CheckpointError as exc:
+        report.failures.append(Failure(None, "bad-log-key", f"指定的日志公钥无效：{exc}"))
+        return None
+
+
+def _examined(entries: Iterable[tuple[int, bytes]], scope: Scope, files: Optional[Attachments],
+              processes: int) -> Iterator[Examined]:
+    """Examined entries in index order; with several processes, a bounded window of chunks in flight
+    keeps memory flat however long the log."""
+    if processes <= 1:
+        for index, leaf in entries:
+            yield examine(index, leaf, scope, files)
+        return
+    with _worker_context().Pool(processes) as pool:
+        pending: deque = deque()
+        for chunk in _chunks(entries):
+            pending.append(pool.apply_async(examine_chunk, (chunk, scope, files)))
+            if len(pending) >= 4 * processes:
+                yield from pending.popleft().get()
+        while pending:
+            yield from pending.popleft().get()
+
+
+def _worker_context() -> Any:
+    """Workers fork from a clean server process that has already imported this module: cheap to start
+    even from a threaded web server, where forking the caller itself would be unsafe."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
+
+
+def _chunks(entries: Iterable[tuple[int, bytes]]) -> Iterator[list[tuple[int, bytes]]]:
+    chunk: list[tuple[int, bytes]] = []
+    for item in entries:
+        chunk.append(item)
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _parse_note(note: bytes | str, name: str,
+                report: Report) -> Optional[tuple[notes.SignedNote, notes.Checkpoint]]:
+    try:
+        signed = notes.parse_note(note)
+        return signed, notes.parse_checkpoint(signed.text)
+    except notes.CheckpointError as exc:
+        code = "bad-checkpoint" if name == "checkpoint" else "bad-anchor"
+        report.failures.append(Failure(None, code, f"{_note_name(name)}格式无效：{exc}"))
+        return None
+
+
+def _note_name(name: str) -> str:
+    return "最新检查点" if name == "checkpoint" else f"锚定检查点 {name} "
+
+
+def _signed_by_log(replay: Replay, name: str, note: notes.SignedNote, checkpoint: notes.Checkpoint,
+                   verifier: Optional[notes.NoteVerifier]) -> bool:
+    code = "checkpoint" if name == "checkpoint" else "anchor"
+    if verifier is None:
+        replay.fail(None, f"{code}-signature", f"{_note_name(name)}无法核验：不知道日志公钥")
+        return False
+    try:
+        notes.verify_note(note, verifier)
+    except notes.CheckpointError as exc:
+        replay.fail(None, f"{code}-signature", f"{_note_name(name)}的签名不是本日志密钥所签：{exc}")
+        return False
+    if checkpoint.origin != verifier.name:
+        replay.fail(None, f"{code}-origin", f"{_note_name(name)}属于日志 {checkpoint.origin}，不是 {verifier.name}")
+        return False
+    return True
+
+
+def _check_head(replay: _FullReplay, head: tuple[notes.SignedNote, notes.Checkpoint],
+                verifier: Optional[notes.NoteVerifier], size: int) -> None:
+    note, checkpoint = head
+    replay.report.checkpoint_size = checkpoint.size
+    if not _signed_by_log(replay, "checkpoint", note, checkpoint, verifier):
+        return
+    if checkpoint.size > size:
+        replay.fail(size, "truncated", f"最新检查点记录了 {checkpoint.size} 条，日志只有 {size} 条："
+                                       f"{_span(size, checkpoint.size - 1)}条不见了")
+        return
+    if checkpoint.size < size:
+        replay.fail(checkpoint.size, "uncovered",
+                    f"{_span(checkpoint.size, size - 1)}条不在任何已签名的检查点中（追加中断或被私自写入）")
+    expected = replay.roots.get(checkpoint.size, merkle.EMPTY_ROOT if checkpoint.size == 0 else None)
+    if expected != checkpoint.root:
+        replay.fail(None, "checkpoint-root", f"最新检查点的根哈希与日志前 {checkpoint.size} 条重算的结果不符")
+
+
+def _check_anchor(replay: _FullReplay, name: str, anchor: tuple[notes.SignedNote, notes.Checkpoint],
+                  verifier: Optional[notes.NoteVerifier], size: int) -> None:
+    note, checkpoint = anchor
+    entry = {"name": name, "size": checkpoint.size, "root": checkpoint.root.hex(), "ok": False}
+    replay.report.anchors.append(entry)
+    if not _signed_by_log(replay, name, note, checkpoint, verifier):
+        return
+    if checkpoint.size > size:
+        replay.fail(size, "anchor-truncated", f"锚定检查点 {name} 证明日志曾有 {checkpoint.size} 条，现在只有 {size} 条："
+                                              f"{_span(size, checkpoint.size - 1)}条被截断或回滚")
+        return
+    if checkpoint.size and replay.roots.get(checkpoint.size) != checkpoint.root:
+        replay.fail(None, "anchor-fork",
+                    f"日志前 {checkpoint.size} 条与锚定检查点 {name} 不符：这些条目在锚定之后被改写、回滚或分叉")
+        return
+    entry["ok"] = True
+
+
+def _check_attachments(step: records.StepRecord, files: Attachments) -> list[tuple[str, str]]:
+    problems = []
+    for a in step.attachments:
+        try:
+            data = files.path(a.sha256).read_bytes()
+        except OSError:
+            problems.append(("attachment-missing", f"附件“{a.name}”（{a.sha256[:12]}…）不在附件库中"))
+            continue
+        if len(data) != a.size or hashlib.sha256(data).hexdigest() != a.sha256:
+            problems.append(("attachment-mismatch", f"附件“{a.name}”的文件已被替换：哈希或大小与签名记录不符"))
+    return problems
+
+
+def _span(first: int, last: int) -> str:
+    return f"第 {first} " if first == last else f"第 {first} 至 {last} "
