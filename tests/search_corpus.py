@@ -25,6 +25,7 @@ from typing import Any
 
 from opencc import OpenCC
 
+import definitions
 from search.analysis import fold
 from search.permissions import PlaceRef
 from workflow.engine import registry as registry_mod
@@ -32,7 +33,7 @@ from workflow.engine.fields import valid_id_card
 from workflow.engine.flowchart import Workflow
 from workflow.engine.registry import Registry
 
-SHIPPED = Path(registry_mod.__file__).resolve().parent.parent / "definitions"
+SHIPPED = Path(definitions.__file__).resolve().parent
 LOCAL = timezone(timedelta(hours=8))
 
 COUNTY = PlaceRef(1, "涟源市", "county")
