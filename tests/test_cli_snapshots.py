@@ -14,7 +14,7 @@ import json
 import os
 import re
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ SNAPSHOTS = Path(__file__).parent / "snapshots" / "cli"
 UPDATE = os.environ.get("CUNWU_SNAPSHOT_UPDATE") == "1"
 PASSWORD = "snapshot-password"
 ID_CARD = "431381198001010019"
-DEMO_NOW = datetime(2026, 6, 1, 8, 0, tzinfo=timezone.utc)
+DEMO_NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?)?")
 _VARYING = {"key_id": "<KEY_ID>", "log_key": "<LOG_KEY>", "root": "<ROOT>", "note": "<NOTE>"}
 

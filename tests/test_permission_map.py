@@ -56,6 +56,7 @@ def test_step_map_limits_who_acts_in_the_state(service: Service) -> None:
     doc_id = service.start("village_clerk", "sensitive_case", VILLAGE, "低保个案", {}, password=PASSWORD)
     with pytest.raises(PermissionDenied) as denied:
         service.step("village_clerk", doc_id, "close", {}, password=PASSWORD)
+    assert denied.value.reason_codes == ("guard.state-roles",)
     assert denied.value.reasons == ("“已登记”状态下仅村委会主任可以办理",)
     assert service.step("vc_chair", doc_id, "close", {}, password=PASSWORD)["state"] == "closed"
 

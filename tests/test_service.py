@@ -52,6 +52,7 @@ def test_party_assembly_refused_one_below_two_thirds_present(county: County) -> 
     doc_id = consulted_decision(county)
     with pytest.raises(StepRefused) as refused:
         review(county, doc_id, "应到=30,实到=19,赞成=16,反对=3,弃权=0")
+    assert (refused.value.code, refused.value.reason_codes) == ("machine.refused", ("guard.quorum-not-met",))
     assert refused.value.reasons == ("党员大会表决不符合法定要求：党员大会须有应到会党员三分之二以上到会，赞成票须超过应到会党员的半数",)
     assert county.service.show(doc_id)["state"] == "d_consulted"
 
@@ -78,6 +79,7 @@ def test_cadre_of_another_village_cannot_start_here(county: County) -> None:
     with pytest.raises(PermissionDenied) as denied:
         county.service.start("outsider_village", F01, VILLAGE, "越权发起", {"matter": "x"},
                              [Upload("proposal", "a.txt", b"a")], password=PASSWORD)
+    assert (denied.value.code, denied.value.reason_codes) == ("service.cannot-start", ("guard.role-required",))
     assert denied.value.reasons == ("需要在石门坎村/石马山镇/涟源市担任以下角色之一：村党组织书记",)
     assert county.service.count() == 0
 
@@ -109,6 +111,8 @@ def test_missing_required_field_is_refused_and_nothing_is_written(county: County
     with pytest.raises(StepRefused) as refused:
         county.service.step("party_secretary", doc_id, "d_consult", {"consult_minutes": "同意"}, MINUTES,
                             password=PASSWORD)
+    assert refused.value.reason_codes == ("guard.field-required",)
+    assert refused.value.reasons[0].params == {"field": "两委会议表决"}
     assert refused.value.reasons == ("缺少必填项“两委会议表决”",)
     view = county.service.show(doc_id)
     assert (view["state"], view["version"], len(view["history"])) == ("d_proposed", 0, 1)
@@ -118,6 +122,7 @@ def test_missing_required_attachment_is_refused(county: County) -> None:
     doc_id = start_decision(county)
     with pytest.raises(StepRefused) as refused:
         county.service.step("party_secretary", doc_id, "d_consult", CONSULT, password=PASSWORD)
+    assert refused.value.reason_codes == ("guard.attachment-required",)
     assert refused.value.reasons == ("缺少附件“两委联席会议记录”",)
     assert history_length(county, doc_id) == 1
 
@@ -134,6 +139,7 @@ def test_unknown_field_is_refused_with_the_fields_allowed(county: County) -> Non
     with pytest.raises(InputError) as bad:
         county.service.step("party_secretary", doc_id, "d_consult", {**CONSULT, "colour": "red"}, MINUTES,
                             password=PASSWORD)
+    assert bad.value.code == "service.unknown-fields"
     assert str(bad.value).startswith("“村“两委”联席会议商议”没有字段：colour；")
 
 
@@ -141,6 +147,7 @@ def test_transition_from_the_wrong_state_is_refused(county: County) -> None:
     doc_id = start_decision(county)
     with pytest.raises(StepRefused) as refused:
         county.service.step("vc_chair", doc_id, "complete", {"result_summary": "完成"}, password=PASSWORD)
+    assert (refused.value.code, refused.value.message.params) == ("machine.not-from-state", {"transition": "complete"})
     assert str(refused.value) == "当前状态下不能执行操作 'complete'"
 
 
@@ -150,6 +157,8 @@ def test_negative_list_refuses_a_banned_certificate(county: County) -> None:
                                    "certificate_type": "亲属关系证明", "purpose": "继承"}, password=PASSWORD)
     with pytest.raises(StepRefused) as refused:
         county.service.step("village_clerk", doc_id, "list_check", {}, password=PASSWORD)
+    assert refused.value.reason_codes == ("guard.negative-list",)
+    assert refused.value.reasons[0].params["item"] == "N01"
     assert refused.value.reasons == ("负面清单N01：不得出具不属于村级组织出具范围的证明事项",)
     assert county.service.step("village_clerk", doc_id, "refer",
                                {"referral": "请到派出所办理"}, password=PASSWORD)["state"] == "refused"
@@ -166,6 +175,7 @@ def test_publicity_cannot_close_before_its_period_ends(county: County) -> None:
     county.clock.advance(days=6)
     with pytest.raises(StepRefused) as refused:
         county.service.step("vc_chair", doc_id, "d_close_publicity", {}, password=PASSWORD)
+    assert refused.value.reason_codes == ("guard.condition-unmet",)
     assert refused.value.reasons == ("决议公开期未满，不能结束公示",)
     county.clock.advance(days=1, minutes=1)
     assert county.service.step("vc_chair", doc_id, "d_close_publicity", {},
@@ -180,6 +190,7 @@ def test_only_the_previous_actor_may_withdraw(county: County) -> None:
     with pytest.raises(PermissionDenied) as denied:
         county.service.step("deputy", doc_id, "d_withdraw_consult", {"withdraw_reason": "重新商议"},
                             password=PASSWORD)
+    assert (denied.value.code, denied.value.reason_codes) == ("service.cannot-step", ("guard.previous-actor-only",))
     assert denied.value.reasons == ("只有办理上一步的人可以撤回",)
     view = county.service.step("party_secretary", doc_id, "d_withdraw_consult", {"withdraw_reason": "重新商议"},
                                password=PASSWORD)
@@ -191,6 +202,7 @@ def test_show_lists_what_the_user_may_do_and_why_not(county: County) -> None:
     offers = {a["id"]: a for a in county.service.show(doc_id, "vc_member")["actions"]}
     assert offers["d_consult"]["allowed"] is False
     assert offers["d_consult"]["reasons"] == ["需要在石门坎村/石马山镇/涟源市担任以下角色之一：村党组织书记"]
+    assert [r.code for r in offers["d_consult"]["reasons"]] == ["guard.role-required"]
     mine = {a["id"]: a for a in county.service.show(doc_id, "party_secretary")["actions"]}
     assert mine["d_consult"]["allowed"] is True
     assert [f["name"] for f in mine["d_consult"]["fields"]] == ["consult_tally", "consult_minutes"]

@@ -39,6 +39,17 @@ def test_a_tampered_record_is_reported_failed_with_its_reason(site: Site) -> Non
     assert "签名无效" in row.group(2) and "内容在签名后被改动" in row.group(2)
 
 
+def test_a_failed_record_reads_in_english_with_its_code(site: Site) -> None:
+    doc_id = site.start_decision()
+    index = site.county.service.show(doc_id)["history"][0]["log_index"]
+    tamper_log_entry(site.county.db, index, "修建二组道路", "修建三组道路")
+    client = site.client("auditor")
+    client.get("/audit/?lang=en")
+    html = client.post("/audit/verify", data={"csrf_token": page_token(client, "/audit/"), "what": "doc",
+                                              "doc": str(doc_id)}).get_data(as_text=True)
+    assert "Invalid signature: verification with key" in html and "[bad-signature]" in html
+
+
 def test_each_record_names_its_step_by_the_signed_flowcharts_title(site: Site) -> None:
     doc_id = site.start_decision()
     site.step("party_secretary", doc_id, "d_consult", {"consult_tally": "7/7/6/1/0", "consult_minutes": "同意"},

@@ -49,3 +49,19 @@ def test_compiled_catalogue_matches_the_po_file() -> None:
     with open(CATALOGUE / "messages.po", "rb") as po, open(CATALOGUE / "messages.mo", "rb") as mo:
         source, compiled = read_po(po), read_mo(mo)
     assert {m.id: m.string for m in source if m.id} == {m.id: m.string for m in compiled if m.id}
+
+
+def test_refusal_reasons_are_shown_in_english(site: Site) -> None:
+    doc_id = site.start_decision()
+    client = site.client("vc_member")
+    chinese = client.get(f"/documents/{doc_id}").get_data(as_text=True)
+    english = client.get(f"/documents/{doc_id}?lang=en").get_data(as_text=True)
+    assert "需要在石门坎村/石马山镇/涟源市担任以下角色之一：村党组织书记" in chinese
+    assert "Requires one of these roles at 石门坎村/石马山镇/涟源市: 村党组织书记" in english
+
+
+def test_a_refused_page_names_the_refusal_in_english(site: Site) -> None:
+    doc_id = site.start_decision()
+    response = site.client("outsider_village").get(f"/documents/{doc_id}?lang=en")
+    assert response.status_code == 403
+    assert f"may not view document {doc_id}" in response.get_data(as_text=True)

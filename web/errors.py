@@ -44,7 +44,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CunwuError)
     def cunwu_error(exc: CunwuError):
-        return page(status_of(exc), str(exc), getattr(exc, "reasons", ()))
+        return page(status_of(exc), exc.message or str(exc), exc.reasons)
 
     @app.errorhandler(Exception)
     def internal_error(exc: Exception):

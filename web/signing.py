@@ -18,6 +18,7 @@ from typing import Any, Mapping, Optional, Sequence
 from flask_babel import gettext as _
 
 from web.display import localtime
+from web.i18n import say
 from web.runtime import Runtime
 from workflow.documents.service import Upload
 from workflow.errors import CunwuError, PermissionDenied
@@ -90,7 +91,7 @@ def statuses(rt: Runtime, doc_id: int, history: Sequence[dict]) -> dict[int, Rec
                 out[h["seq"]] = RecordStatus(False, _("签名日志中缺少此记录"))
                 continue
             found = examine(h["log_index"], leaf, Scope(doc_id=doc_id), files)
-            problems = [message for _code, message in found.problems]
+            problems = [say(message) for _code, message in found.problems]
             if not problems:
                 signed = records.open_envelope(leaf).decode()
                 if not isinstance(signed, records.StepRecord) or (signed.doc_id, signed.step_seq) != (doc_id, h["seq"]):

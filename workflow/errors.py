@@ -1,17 +1,40 @@
 """Errors every interface can show to a person as one clear line.
 
 Each class maps to one kind of refusal, so the CLI and the web application can choose an exit code or
-an HTTP status without parsing messages.
+an HTTP status without parsing messages. The message and each reason is a `messages.Message` where the
+refusal has a code (tests and scripts ask for `code` and `reasons`' codes; the web renders them in the
+reader's language) and plain Chinese text where it has none yet.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
+
+from workflow.messages import Translate, code_of, render
 
 
 class CunwuError(Exception):
     """A refusal a user can act on; never carries a traceback to the user."""
 
     exit_code = 1
+
+    def __init__(self, message: str = "", reasons: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.reasons = tuple(reasons)
+
+    @property
+    def code(self) -> Optional[str]:
+        """The message's stable code, or None for a refusal not yet given one."""
+        return code_of(self.message)
+
+    @property
+    def reason_codes(self) -> tuple[Optional[str], ...]:
+        return tuple(code_of(r) for r in self.reasons)
+
+    def render(self, translate: Translate) -> str:
+        """The one-line message in the reader's language (reasons are shown beside it, not in it)."""
+        return render(self.message, translate)
 
 
 class InputError(CunwuError):
@@ -29,10 +52,6 @@ class PermissionDenied(CunwuError):
 
     exit_code = 3
 
-    def __init__(self, message: str, reasons: tuple[str, ...] = ()) -> None:
-        super().__init__(message)
-        self.reasons = reasons
-
 
 class Conflict(CunwuError):
     """Someone else changed the document first; retrying after a reload is the remedy."""
@@ -45,9 +64,8 @@ class StepRefused(CunwuError):
 
     exit_code = 5
 
-    def __init__(self, message: str, reasons: tuple[str, ...] = ()) -> None:
-        super().__init__(message + ("：" + "；".join(reasons) if reasons else ""))
-        self.reasons = reasons
+    def __str__(self) -> str:
+        return self.message + ("：" + "；".join(self.reasons) if self.reasons else "")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ re-checks that the key is still the person's active one before signing.
 """
 from __future__ import annotations
 
+import logging
 import mimetypes
 import re
 import unicodedata
@@ -29,6 +30,7 @@ from workflow.engine import fields as fieldtypes
 from workflow.engine.flowchart import Action, Workflow
 from workflow.engine.registry import Registry
 from workflow.errors import Conflict, CunwuError, InputError, NotFound, PermissionDenied, StepRefused
+from workflow.messages import Code
 from workflow.ledger import log, records
 from workflow.ledger.keyring import Keyring, Signer
 from workflow.people.directory import Principal, find_place, find_user, principal
@@ -39,6 +41,29 @@ from workflow.store.tables import Blob, Document, IndexOutbox, Place, Step, Step
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 OTHER_SLOT = "other"
 _MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{0,62}")
+_log = logging.getLogger(__name__)
+
+TITLE_EMPTY = Code("service.title-empty", "标题不能为空")
+TITLE_TOO_LONG = Code("service.title-too-long", "标题不能超过 %(limit)s 字")
+NOT_A_VILLAGE = Code("service.not-a-village", "文书须在村一级办理，“%(place)s”不是村")
+CANNOT_START = Code("service.cannot-start", "%(person)s不能发起“%(workflow)s”")
+START_REFUSED = Code("service.start-refused", "不能发起“%(workflow)s”")
+DATABASE_BUSY = Code("service.database-busy", "数据库繁忙，请稍后重试")
+VERSION_MOVED = Code("service.version-moved", "文书 %(doc)s 已被他人办理（版本 %(expected)s → %(actual)s），请刷新后重试")
+NO_SUCH_ACTION = Code("service.no-such-action", "流程“%(workflow)s”中没有操作“%(transition)s”")
+CANNOT_VIEW = Code("service.cannot-view", "%(person)s无权查看文书 %(doc)s")
+CANNOT_STEP = Code("service.cannot-step", "%(person)s不能办理“%(action)s”")
+TAKEN_BY_OTHER = Code("service.taken-by-other", "文书 %(doc)s 已被他人办理，请刷新后重试")
+NO_SUCH_DOCUMENT = Code("service.no-such-document", "没有编号为 %(doc)s 的文书")
+UNKNOWN_FIELDS = Code("service.unknown-fields", "“%(action)s”没有字段：%(unknown)s；可填字段：%(known)s")
+UNKNOWN_SLOT = Code("service.unknown-slot", "“%(action)s”没有附件项“%(slot)s”；可上传：%(known)s")
+NONE = Code("service.none", "无")
+BAD_FILENAME = Code("service.bad-filename", "附件文件名须为 1 至 255 个字符：“%(filename)s”")
+EMPTY_FILE = Code("service.empty-file", "附件“%(filename)s”是空文件")
+FILE_TOO_LARGE = Code("service.file-too-large", "附件“%(filename)s”超过 %(limit_mb)s MB")
+COMMENT_TOO_LONG = Code("service.comment-too-long", "办理意见不能超过 %(limit)s 字")
+UNSIGNABLE = Code("service.unsignable", "这一步的内容无法写成签名记录：%(error)s")
+UNCHAINED = Code("service.unchained", "文书 %(doc)s 的第 %(seq)s 步没有签名记录，无法接续签名")
 
 
 @dataclass(frozen=True)
@@ -66,9 +91,9 @@ class Service:
         wf = self.registry.find(workflow)
         title = unicodedata.normalize("NFC", (title or "").strip())
         if not title:
-            raise InputError("标题不能为空")
+            raise InputError(TITLE_EMPTY())
         if len(title) > 300:
-            raise InputError("标题不能超过 300 字")
+            raise InputError(TITLE_TOO_LONG(limit=300))
         signer = self._unlock(username, password)
         try:
             with self.db.write() as s:
@@ -76,17 +101,17 @@ class Service:
                 who = principal(user)
                 village = find_place(s, place)
                 if village.kind != "village":
-                    raise InputError(f"文书须在村一级办理，“{village.name}”不是村")
+                    raise InputError(NOT_A_VILLAGE(place=village.name))
                 now = self.clock()
                 where = self._situation(village, None, {}, now, None, None, None)
                 parsed = self._parse(wf, wf.start, values)
                 self._check_slots(wf.start, uploads)
                 denials = guards.who(wf, wf.start, who, where)
                 if denials:
-                    raise PermissionDenied(f"{who.describe()}不能发起“{wf.title}”", tuple(denials))
+                    raise PermissionDenied(CANNOT_START(person=who.describe(), workflow=wf.title), tuple(denials))
                 denials = guards.what(wf, wf.start, where, parsed, {u.slot for u in uploads})
                 if denials:
-                    raise StepRefused(f"不能发起“{wf.title}”", tuple(denials))
+                    raise StepRefused(START_REFUSED(workflow=wf.title), tuple(denials))
                 role = guards.acting_role(wf, wf.start, who, where)
                 state = wf.initial
                 doc = Document(workflow_id=wf.id, workflow_version=wf.version, place_id=village.id, title=title,
@@ -99,7 +124,8 @@ class Service:
                              signer=signer)
                 return doc.id
         except OperationalError as exc:
-            raise Conflict(f"数据库繁忙，请稍后重试（{exc.orig}）") from None
+            _log.warning("start refused, database busy: %s", exc.orig)
+            raise Conflict(DATABASE_BUSY()) from None
 
     def step(self, username: str, doc_id: int, transition: str, values: Mapping[str, Any],
              uploads: Sequence[Upload] = (), comment: Optional[str] = None,
@@ -111,24 +137,23 @@ class Service:
             with self.db.write() as s:
                 doc = self._load(s, doc_id, lock=True)
                 if expected_version is not None and doc.version != expected_version:
-                    raise Conflict(f"文书 {doc_id} 已被他人办理（版本 {expected_version} → {doc.version}），"
-                                   "请刷新后重试")
+                    raise Conflict(VERSION_MOVED(doc=doc_id, expected=expected_version, actual=doc.version))
                 wf = self.registry.get(doc.workflow_id, doc.workflow_version)
                 action = wf.transitions.get(transition)
                 if action is None:
-                    raise StepRefused(f"流程“{wf.title}”中没有操作“{transition}”")
+                    raise StepRefused(NO_SUCH_ACTION(workflow=wf.title, transition=transition))
                 user = find_user(s, username)
                 who = principal(user)
                 now = self.clock()
                 where = self._situation(doc.place, doc.state, doc.data, now, doc.state_entered_at, doc.due_at,
                                         self._previous_actor(s, doc))
                 if not guards.can_view(wf, doc.state, who, where.place_ids):
-                    raise PermissionDenied(f"{who.describe()}无权查看文书 {doc_id}")
+                    raise PermissionDenied(CANNOT_VIEW(person=who.describe(), doc=doc_id))
                 parsed = self._parse(wf, action, values)
                 self._check_slots(action, uploads)
                 role_denials = guards.who(wf, action, who, where)
                 if role_denials and doc.state in action.sources:
-                    raise PermissionDenied(f"{who.describe()}不能办理“{action.title}”", tuple(role_denials))
+                    raise PermissionDenied(CANNOT_STEP(person=who.describe(), action=action.title), tuple(role_denials))
                 given = {u.slot for u in uploads}
                 new_state = self.registry.engine.fire(
                     wf.id, wf.version, doc.state, transition,
@@ -144,11 +169,12 @@ class Service:
                             state_entered_at=now, due_at=deadlines.due(now, wf.states[new_state].deadline))
                     .execution_options(synchronize_session=False))
                 if moved.rowcount != 1:
-                    raise Conflict(f"文书 {doc_id} 已被他人办理，请刷新后重试")
+                    raise Conflict(TAKEN_BY_OTHER(doc=doc_id))
         except IntegrityError:
-            raise Conflict(f"文书 {doc_id} 已被他人办理，请刷新后重试") from None
+            raise Conflict(TAKEN_BY_OTHER(doc=doc_id)) from None
         except OperationalError as exc:
-            raise Conflict(f"数据库繁忙，请稍后重试（{exc.orig}）") from None
+            _log.warning("step on document %s refused, database busy: %s", doc_id, exc.orig)
+            raise Conflict(DATABASE_BUSY()) from None
         return self.show(doc_id, username)
 
     def show(self, doc_id: int, username: Optional[str] = None) -> dict:
@@ -165,7 +191,7 @@ class Service:
                 where = self._situation(doc.place, doc.state, doc.data, self.clock(), doc.state_entered_at,
                                         doc.due_at, history[-1].actor_id if history else None)
                 if not guards.can_view(wf, doc.state, who, where.place_ids):
-                    raise PermissionDenied(f"{who.describe()}无权查看文书 {doc_id}")
+                    raise PermissionDenied(CANNOT_VIEW(person=who.describe(), doc=doc_id))
                 view["actions"] = [self._offer(wf, t, who, where) for t in wf.outgoing(doc.state)]
             return view
 
@@ -203,7 +229,7 @@ class Service:
             query = query.with_for_update(of=Document)
         doc = s.scalar(query)
         if doc is None:
-            raise NotFound(f"没有编号为 {doc_id} 的文书")
+            raise NotFound(NO_SUCH_DOCUMENT(doc=doc_id))
         return doc
 
     @staticmethod
@@ -231,8 +257,8 @@ class Service:
     def _parse(wf: Workflow, action: Action, values: Mapping[str, Any]) -> dict[str, Any]:
         unknown = set(values) - {f.name for f in action.fields}
         if unknown:
-            known = "、".join(f"{f.name}（{f.title}）" for f in action.fields) or "无"
-            raise InputError(f"“{action.title}”没有字段：{'、'.join(sorted(unknown))}；可填字段：{known}")
+            known = "、".join(f"{f.name}（{f.title}）" for f in action.fields) or NONE()
+            raise InputError(UNKNOWN_FIELDS(action=action.title, unknown="、".join(sorted(unknown)), known=known))
         parsed = {}
         for spec in action.fields:
             raw = values.get(spec.name)
@@ -248,14 +274,14 @@ class Service:
         slots = {a.name for a in action.attachments} | {OTHER_SLOT}
         for u in uploads:
             if u.slot not in slots:
-                names = "、".join(f"{a.name}（{a.title}）" for a in action.attachments) or "无"
-                raise InputError(f"“{action.title}”没有附件项“{u.slot}”；可上传：{names}")
+                names = "、".join(f"{a.name}（{a.title}）" for a in action.attachments) or NONE()
+                raise InputError(UNKNOWN_SLOT(action=action.title, slot=u.slot, known=names))
             if not u.filename.strip() or len(u.filename) > 255:
-                raise InputError(f"附件文件名须为 1 至 255 个字符：“{u.filename[:40]}”")
+                raise InputError(BAD_FILENAME(filename=u.filename[:40]))
             if not u.data:
-                raise InputError(f"附件“{u.filename}”是空文件")
+                raise InputError(EMPTY_FILE(filename=u.filename))
             if len(u.data) > MAX_ATTACHMENT_BYTES:
-                raise InputError(f"附件“{u.filename}”超过 {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB")
+                raise InputError(FILE_TOO_LARGE(filename=u.filename, limit_mb=MAX_ATTACHMENT_BYTES // (1024 * 1024)))
 
     def _unlock(self, username: str, password: str) -> Signer:
         with self.db.read() as s:
@@ -269,7 +295,7 @@ class Service:
         self.keyring.require_active(s, signer)
         comment = unicodedata.normalize("NFC", (comment or "").strip()) or None
         if comment is not None and len(comment) > records.MAX_TEXT:
-            raise InputError(f"办理意见不能超过 {records.MAX_TEXT} 字")
+            raise InputError(COMMENT_TOO_LONG(limit=records.MAX_TEXT))
         attachments = []
         for u in uploads:
             digest = self.blobs.put(u.data)
@@ -291,7 +317,7 @@ class Service:
             leaf = records.sign(record, [signer.private_key]).encode()
             self._self_check(leaf)
         except ValueError as exc:
-            raise InputError(f"这一步的内容无法写成签名记录：{exc}") from None
+            raise InputError(UNSIGNABLE(error=str(exc))) from None
         appended = log.append(s, self.keyring.log, leaf, head)
         step = Step(document_id=doc.id, seq=seq, transition=action.id, kind=action.kind, from_state=from_state,
                     to_state=to_state, actor_id=who.user_id, role=role, at=now, fields=dict(parsed),
@@ -314,7 +340,7 @@ class Service:
     def _previous_leaf_hash(s: Session, doc: Document, seq: int) -> str:
         index = s.scalar(select(Step.log_index).where(Step.document_id == doc.id, Step.seq == seq - 1))
         if index is None:
-            raise CunwuError(f"文书 {doc.id} 的第 {seq - 1} 步没有签名记录，无法接续签名")
+            raise CunwuError(UNCHAINED(doc=doc.id, seq=seq - 1))
         return records.leaf_hash_hex(log.leaf(s, index))
 
     @staticmethod

@@ -12,6 +12,11 @@ from typing import Callable, Iterable
 from transitions import Machine, MachineError
 
 from workflow.errors import StepRefused
+from workflow.messages import Code
+
+NO_SUCH_TRANSITION = Code("machine.no-such-transition", "流程中没有操作 '%(transition)s'")
+NOT_FROM_STATE = Code("machine.not-from-state", "当前状态下不能执行操作 '%(transition)s'")
+REFUSED = Code("machine.refused", "不能执行该操作")
 
 Guard = Callable[[], tuple[str, ...]]
 
@@ -53,13 +58,13 @@ class Engine:
         machine = self.machines[(workflow_id, version)]
         event = machine.events.get(transition)
         if event is None:
-            raise StepRefused(f"流程中没有操作 '{transition}'")
+            raise StepRefused(NO_SUCH_TRANSITION(transition=transition))
         subject = Subject(state)
         denials: list[str] = []
         try:
             moved = event.trigger(subject, guard=guard, denials=denials)
         except MachineError:
-            raise StepRefused(f"当前状态下不能执行操作 '{transition}'") from None
+            raise StepRefused(NOT_FROM_STATE(transition=transition)) from None
         if not moved:
-            raise StepRefused("不能执行该操作", tuple(denials))
+            raise StepRefused(REFUSED(), tuple(denials))
         return subject.state

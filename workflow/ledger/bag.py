@@ -40,6 +40,7 @@ from workflow.ledger import log, merkle, notes, records
 from workflow.ledger.canonical import encode
 from workflow.ledger.keyring import Keyring
 from workflow.ledger.verify import Attachments, Failure, Replay, Report, Scope, examine, pinned_log_key
+from workflow.messages import Code, Message
 from workflow.store.blobs import BlobStore
 from workflow.store.database import Database, utcnow
 
@@ -49,6 +50,28 @@ MAX_PROOF_HASHES = 64
 _LEAF_NAME = re.compile(r"log/([0-9]{12})\.leaf")
 _PROOF_NAME = re.compile(r"log/([0-9]{12})\.proof\.json")
 _ATTACHMENT_NAME = re.compile(r"attachments/([0-9a-f]{64})")
+
+MISPLACED_PROOF = Code("bag.misplaced", "签名时是日志第 %(size)s 条，证明却说它是第 %(index)s 条")
+NOT_A_PREFIX = Code("bag.observed", "签名人所见的日志不是检查点所证明日志的前缀：%(error)s")
+PROOF_WITHOUT_ENTRY = Code("bag.proof-without-entry", "有第 %(index)s 条的证明文件，却没有该条目")
+FOREIGN_ATTACHMENT = Code("bag.foreign-attachment", "附件 %(digest)s 不属于包中任何一步")
+MANIFEST = Code("bag.manifest", "BagIt 清单校验失败：%(details)s")
+NOT_A_BAG = Code("bag.invalid", "不是有效的 BagIt 包：%(error)s")
+NO_DATA = Code("bag.no-data", "包中没有 data 目录")
+UNEXPECTED_FILE = Code("bag.unexpected-file", "包中有不应出现的文件 data/%(name)s")
+SEAL_FORMAT = Code("bag.seal-format", "封签格式无效：%(error)s")
+NOT_A_SEAL = Code("bag.not-a-seal", "封签不是 BagIt 封签记录")
+SEAL_SIGNATURE = Code("bag.seal-signature", "封签不是本日志密钥签的：%(error)s")
+TAGS_CHANGED = Code("bag.tags-changed", "标签清单在封签之后被改动")
+SEAL_CHECKPOINT = Code("bag.seal-checkpoint", "封签记录的检查点与包中的检查点不同")
+NO_GENESIS = Code("bag.no-genesis", "包中没有创始记录（第 0 条），无法确认日志与登记机关密钥")
+NO_LOG_KEY = Code("bag.no-log-key", "不知道日志公钥，无法核验检查点")
+CHECKPOINT_INVALID = Code("bag.checkpoint-invalid", "检查点无效或不是本日志密钥所签：%(error)s")
+NO_PROOF = Code("bag.no-proof", "缺少包含证明文件")
+NOT_INCLUDED = Code("bag.not-included", "不在检查点所证明的日志中：%(error)s")
+FILE_MISSING = Code("bag.file-missing", "包中缺少%(what)s %(name)s")
+CHECKPOINT_FILE_TITLE = Code("bag.checkpoint-file", "检查点文件")
+SEAL_FILE_TITLE = Code("bag.seal-file", "封签文件")
 
 _bagit_log = logging.getLogger("bagit")
 _bagit_log.addHandler(logging.NullHandler())
@@ -178,12 +201,12 @@ class _BagReplay(Replay):
         if index not in self.consistency:
             return
         if size != index:
-            self.fail(index, "misplaced", f"签名时是日志第 {size} 条，证明却说它是第 {index} 条", step)
+            self.fail(index, "misplaced", MISPLACED_PROOF(size=size, index=index), step)
             return
         try:
             merkle.verify_consistency(index, self.head.size, list(self.consistency[index]), root, self.head.root)
         except merkle.ProofError as exc:
-            self.fail(index, "observed", f"签名人所见的日志不是检查点所证明日志的前缀：{exc}", step)
+            self.fail(index, "observed", NOT_A_PREFIX(error=str(exc)), step)
 
 
 def verify_bag(path: Path, *, log_key: Optional[str] = None) -> Report:
@@ -196,7 +219,7 @@ def verify_bag(path: Path, *, log_key: Optional[str] = None) -> Report:
     data = path / "data"
     leaves, proofs, attachments = _inventory(data, report)
     sealed = _open_seal(path, report)
-    head_note = _read(data / CHECKPOINT_FILE, report, "checkpoint-missing", "检查点文件")
+    head_note = _read(data / CHECKPOINT_FILE, report, "checkpoint-missing", CHECKPOINT_FILE_TITLE())
     pinned = pinned_log_key(log_key, report)
     genesis = _genesis(leaves.get(0), report)
     verifier = pinned or (genesis.log_verifier if genesis else None)
@@ -214,7 +237,7 @@ def verify_bag(path: Path, *, log_key: Optional[str] = None) -> Report:
         if proof is not None:
             consistency[index] = proof.consistency
     for index in sorted(set(proofs) - set(leaves)):
-        report.failures.append(Failure(index, "unexpected-file", f"有第 {index} 条的证明文件，却没有该条目"))
+        report.failures.append(Failure(index, "unexpected-file", PROOF_WITHOUT_ENTRY(index=index)))
     replay = _BagReplay(report, consistency=consistency, head=head, scope=scope, registry=None,
                         pinned_log_key=pinned, details=True)
     files = Attachments(data / "attachments", flat=True)
@@ -224,7 +247,7 @@ def verify_bag(path: Path, *, log_key: Optional[str] = None) -> Report:
         referenced |= _attachments_of(leaves[index])
     replay.finish()
     for sha256 in sorted(attachments - referenced):
-        report.failures.append(_failure("unexpected-file", f"附件 {sha256} 不属于包中任何一步"))
+        report.failures.append(_failure("unexpected-file", FOREIGN_ATTACHMENT(digest=sha256)))
     return report
 
 
@@ -233,9 +256,9 @@ def _check_bagit(path: Path, report: Report) -> None:
         bagit.Bag(str(path)).validate(processes=1, fast=False)
     except bagit.BagValidationError as exc:
         details = "；".join(str(d) for d in exc.details) if exc.details else str(exc)
-        report.failures.append(_failure("bag-manifest", f"BagIt 清单校验失败：{details}"))
+        report.failures.append(_failure("bag-manifest", MANIFEST(details=details)))
     except (bagit.BagError, OSError, UnicodeError, ValueError) as exc:
-        report.failures.append(_failure("bag-invalid", f"不是有效的 BagIt 包：{exc}"))
+        report.failures.append(_failure("bag-invalid", NOT_A_BAG(error=str(exc))))
 
 
 def _inventory(data: Path, report: Report) -> tuple[dict[int, bytes], dict[int, bytes], set[str]]:
@@ -243,7 +266,7 @@ def _inventory(data: Path, report: Report) -> tuple[dict[int, bytes], dict[int, 
     proofs: dict[int, bytes] = {}
     attachments: set[str] = set()
     if not data.is_dir():
-        report.failures.append(_failure("bag-invalid", "包中没有 data 目录"))
+        report.failures.append(_failure("bag-invalid", NO_DATA()))
         return leaves, proofs, attachments
     for file in sorted(p for p in data.rglob("*") if not p.is_dir()):
         name = file.relative_to(data).as_posix()
@@ -254,23 +277,23 @@ def _inventory(data: Path, report: Report) -> tuple[dict[int, bytes], dict[int, 
         elif match := _ATTACHMENT_NAME.fullmatch(name):
             attachments.add(match.group(1))
         elif name != CHECKPOINT_FILE:
-            report.failures.append(_failure("unexpected-file", f"包中有不应出现的文件 data/{name}"))
+            report.failures.append(_failure("unexpected-file", UNEXPECTED_FILE(name=name)))
     return leaves, proofs, attachments
 
 
 def _open_seal(path: Path, report: Report) -> Optional[tuple[records.Envelope, records.BagSeal]]:
     """The seal names the document the bag is about, so it is read before anything is checked."""
-    data = _read(path / SEAL_FILE, report, "seal-missing", "封签文件")
+    data = _read(path / SEAL_FILE, report, "seal-missing", SEAL_FILE_TITLE())
     if data is None:
         return None
     try:
         envelope = records.open_envelope(data)
         seal = envelope.decode()
     except records.RecordError as exc:
-        report.failures.append(_failure("seal-invalid", f"封签格式无效：{exc}"))
+        report.failures.append(_failure("seal-invalid", SEAL_FORMAT(error=str(exc))))
         return None
     if not isinstance(seal, records.BagSeal):
-        report.failures.append(_failure("seal-invalid", "封签不是 BagIt 封签记录"))
+        report.failures.append(_failure("seal-invalid", NOT_A_SEAL()))
         return None
     return envelope, seal
 
@@ -283,18 +306,18 @@ def _check_seal(envelope: records.Envelope, seal: records.BagSeal, verifier: Opt
             raise records.RecordError("the log key did not sign it")
         envelope.verify(signed[0])
     except records.RecordError as exc:
-        report.failures.append(_failure("seal-signature", f"封签不是本日志密钥签的：{exc}"))
+        report.failures.append(_failure("seal-signature", SEAL_SIGNATURE(error=str(exc))))
         return
     manifest = path / "tagmanifest-sha256.txt"
     if not manifest.is_file() or _sha256_file(manifest) != seal.tagmanifest_sha256:
-        report.failures.append(_failure("seal-mismatch", "标签清单在封签之后被改动"))
+        report.failures.append(_failure("seal-mismatch", TAGS_CHANGED()))
     if (seal.checkpoint.size, seal.checkpoint.root, seal.log_origin) != (head.size, head.root, head.origin):
-        report.failures.append(_failure("seal-mismatch", "封签记录的检查点与包中的检查点不同"))
+        report.failures.append(_failure("seal-mismatch", SEAL_CHECKPOINT()))
 
 
 def _genesis(leaf: Optional[bytes], report: Report) -> Optional[records.Genesis]:
     if leaf is None:
-        report.failures.append(_failure("no-genesis", "包中没有创始记录（第 0 条），无法确认日志与登记机关密钥"))
+        report.failures.append(_failure("no-genesis", NO_GENESIS()))
         return None
     try:
         genesis = records.open_envelope(leaf).decode()
@@ -305,19 +328,19 @@ def _genesis(leaf: Optional[bytes], report: Report) -> Optional[records.Genesis]
 
 def _open_checkpoint(note: bytes, verifier: Optional[notes.NoteVerifier], report: Report) -> Optional[notes.Checkpoint]:
     if verifier is None:
-        report.failures.append(_failure("checkpoint-signature", "不知道日志公钥，无法核验检查点"))
+        report.failures.append(_failure("checkpoint-signature", NO_LOG_KEY()))
         return None
     try:
         return notes.open_checkpoint(note, verifier, origin=verifier.name)
     except notes.CheckpointError as exc:
-        report.failures.append(_failure("checkpoint-signature", f"检查点无效或不是本日志密钥所签：{exc}"))
+        report.failures.append(_failure("checkpoint-signature", CHECKPOINT_INVALID(error=str(exc))))
         return None
 
 
 def _proof_for(index: int, data: Optional[bytes], head: notes.Checkpoint, leaf: bytes,
                report: Report) -> Optional[ProofFile]:
     if data is None:
-        report.failures.append(Failure(index, "inclusion", "缺少包含证明文件"))
+        report.failures.append(Failure(index, "inclusion", NO_PROOF()))
         return None
     try:
         proof = parse_proof(data)
@@ -325,12 +348,12 @@ def _proof_for(index: int, data: Optional[bytes], head: notes.Checkpoint, leaf: 
             raise ProofFileError(f"证明针对第 {proof.index} 条、{proof.size} 条的日志，不是第 {index} 条、{head.size} 条")
         merkle.verify_inclusion(index, head.size, merkle.leaf_hash(leaf), list(proof.inclusion), head.root)
     except (ProofFileError, merkle.ProofError) as exc:
-        report.failures.append(Failure(index, "inclusion", f"不在检查点所证明的日志中：{exc}"))
+        report.failures.append(Failure(index, "inclusion", NOT_INCLUDED(error=str(exc))))
         return None
     return proof
 
 
-def _failure(code: str, message: str) -> Failure:
+def _failure(code: str, message: Message) -> Failure:
     return Failure(None, code, message)
 
 
@@ -342,11 +365,11 @@ def _attachments_of(leaf: bytes) -> set[str]:
     return {a.sha256 for a in payload.attachments} if isinstance(payload, records.StepRecord) else set()
 
 
-def _read(path: Path, report: Report, code: str, what: str) -> Optional[bytes]:
+def _read(path: Path, report: Report, code: str, what: Message) -> Optional[bytes]:
     try:
         return path.read_bytes()
     except OSError:
-        report.failures.append(_failure(code, f"包中缺少{what} {path.name}"))
+        report.failures.append(_failure(code, FILE_MISSING(what=what, name=path.name)))
         return None
 
 

@@ -15,6 +15,9 @@ every signer attested to ("observed"), the definitions, the latest checkpoint an
 A tampered entry usually disturbs what follows it (later signers attested to the original log). Those
 consequences are folded into the failure of the entry that explains them, so the report names the entry
 that was changed, not everything after it.
+
+Each failure has a `code` saying what failed (stable, for scripts and tests) and a `message`, a coded
+Message (codes `verify.*`) that the web shows in the reader's language.
 """
 from __future__ import annotations
 
@@ -31,11 +34,66 @@ from sqlalchemy import func, select
 
 from workflow.engine.registry import Registry
 from workflow.ledger import log, merkle, notes, records
+from workflow.messages import Code, Message
 from workflow.store.database import Database
 from workflow.store.tables import LogEntry
 
 PARALLEL_THRESHOLD = 4096
 CHUNK = 512
+
+NOT_REGISTRAR = Code("verify.not-registrar", "%(what)s没有登记机关密钥的签名")
+GENESIS_EVENT = Code("verify.genesis-entry", "创始记录")
+KEY_EVENT = Code("verify.key-event", "密钥事件（%(event)s %(username)s）")
+GENESIS_MISPLACED = Code("verify.genesis-misplaced", "创始记录只能是日志的第 0 条")
+UNTRUSTED_LOG_KEY = Code("verify.untrusted-log-key", "创始记录指定的日志公钥 %(key)s 不是审计员指定的公钥")
+NO_GENESIS = Code("verify.no-genesis", "日志没有有效的创始记录，无法确认日志与登记机关的密钥，其后的记录都无从核验")
+WRONG_ORIGIN = Code("verify.wrong-origin", "记录属于日志 %(origin)s，不是本日志 %(log)s")
+KEY_REUSED = Code("verify.key-reused", "密钥 %(key)s 已在第 %(index)s 条登记过")
+ALREADY_ACTIVE = Code("verify.already-active", "%(username)s 已有有效密钥 %(key)s，登记新密钥须用更换（rotate）")
+ROTATE_MISMATCH = Code("verify.rotate-mismatch", "更换的旧密钥 %(key)s 不是 %(username)s 的有效密钥")
+REVOKE_MISMATCH = Code("verify.revoke-mismatch", "吊销的密钥 %(key)s 不是 %(username)s 的有效密钥")
+UNEXPECTED_TYPE = Code("verify.unexpected-type", "日志中不应出现 %(type)s 类型的条目")
+NO_RECORDS = Code("verify.no-records", "日志中没有文书 %(doc)s 的记录")
+UNKNOWN_KEY = Code("verify.unknown-key", "签名密钥 %(key)s 在此之前没有由登记机关登记")
+KEY_OWNER = Code("verify.key-owner", "签名密钥属于 %(owner)s，记录却写明办理人是 %(actor)s")
+REVOKED_KEY = Code("verify.revoked-key", "%(username)s 的签名密钥已在第 %(index)s 条吊销（%(reason)s），此后所签的记录无效")
+SEQ_GAP = Code("verify.seq-gap", "文书 %(doc)s 缺少%(span)s步的记录")
+DOC_MISMATCH = Code("verify.doc-mismatch", "记录的流程、地点或标题与文书 %(doc)s 此前的记录不一致")
+REPLAYED = Code("verify.replayed", "文书 %(doc)s 第 %(seq)s 步重复出现（已见于第 %(index)s 条）")
+OUT_OF_ORDER = Code("verify.out-of-order", "文书 %(doc)s 第 %(seq)s 步出现在第 %(last)s 步之后")
+CHAIN_BREAK = Code("verify.chain-break", "上一步哈希与第 %(index)s 条（文书 %(doc)s 第 %(seq)s 步）不符")
+STATE_BREAK = Code("verify.state-break", "起始状态 %(state)s 不是上一步的结果状态 %(last)s")
+UNKNOWN_DEFINITION = Code("verify.unknown-definition", "流程 %(workflow)s 第 %(version)s 版不在定义中")
+UNKNOWN_TRANSITION = Code("verify.unknown-transition", "流程 %(workflow)s 在此处没有操作 %(transition)s")
+ROLE_NOT_ALLOWED = Code("verify.role-not-allowed", "角色 %(role)s 不能办理“%(action)s”")
+STATE_MISMATCH = Code("verify.state-mismatch", "“%(action)s”不能从 %(source)s 到 %(target)s")
+ENTRIES_MISSING = Code("verify.entries-missing", "日志%(span)s条不见了（条目编号不连续）")
+INDEX_REPEATED = Code("verify.index-repeated", "日志条目编号 %(index)s 重复或倒退")
+MISPLACED_DELETED = Code("verify.misplaced-deleted", "签名时是日志第 %(size)s 条，现位于第 %(index)s 条：此前有 %(shift)s 条被删除")
+MISPLACED_MOVED = Code("verify.misplaced-moved", "签名时是日志第 %(size)s 条，现位于第 %(index)s 条：被移动或重放，或此前被插入了条目")
+ALTERED_ENTRY = Code("verify.altered-entry", "本条不是第 %(index)s 条签名人所见的日志内容：被修改、插入或替换")
+ALTERED_RANGE = Code("verify.altered-range", "第 %(first)s 至 %(last)s 条中有条目与本条签名人所见的日志不同")
+NO_CHECKPOINT = Code("verify.no-checkpoint", "日志没有已签名的检查点")
+BAD_LOG_KEY = Code("verify.bad-log-key", "指定的日志公钥无效：%(error)s")
+NOTE_INVALID = Code("verify.note-invalid", "%(note)s格式无效：%(error)s")
+LATEST_CHECKPOINT = Code("verify.latest-checkpoint", "最新检查点")
+ANCHOR_CHECKPOINT = Code("verify.anchor-checkpoint", "锚定检查点 %(name)s ")
+NOTE_NO_KEY = Code("verify.note-no-key", "%(note)s无法核验：不知道日志公钥")
+NOTE_BAD_SIGNATURE = Code("verify.note-bad-signature", "%(note)s的签名不是本日志密钥所签：%(error)s")
+NOTE_ORIGIN = Code("verify.note-origin", "%(note)s属于日志 %(origin)s，不是 %(log)s")
+TRUNCATED = Code("verify.truncated", "最新检查点记录了 %(checkpoint)s 条，日志只有 %(size)s 条：%(span)s条不见了")
+UNCOVERED = Code("verify.uncovered", "%(span)s条不在任何已签名的检查点中（追加中断或被私自写入）")
+CHECKPOINT_ROOT = Code("verify.checkpoint-root", "最新检查点的根哈希与日志前 %(size)s 条重算的结果不符")
+ANCHOR_TRUNCATED = Code("verify.anchor-truncated", "锚定检查点 %(name)s 证明日志曾有 %(checkpoint)s 条，现在只有 %(size)s 条：%(span)s条被截断或回滚")
+ANCHOR_FORK = Code("verify.anchor-fork", "日志前 %(size)s 条与锚定检查点 %(name)s 不符：这些条目在锚定之后被改写、回滚或分叉")
+ATTACHMENT_MISSING = Code("verify.attachment-missing", "附件“%(name)s”（%(digest)s…）不在附件库中")
+ATTACHMENT_MISMATCH = Code("verify.attachment-mismatch", "附件“%(name)s”的文件已被替换：哈希或大小与签名记录不符")
+NON_CANONICAL = Code("verify.non-canonical", "内容不是规范编码（RFC 8785）：%(error)s")
+MALFORMED = Code("verify.malformed", "条目格式无效：%(error)s")
+BAD_SIGNATURE = Code("verify.bad-signature", "签名无效：用密钥 %(key)s 验证失败，内容在签名后被改动")
+KEY_MISMATCH = Code("verify.key-mismatch", "记录写明的签名密钥 %(key)s 不是实际签名所用的密钥")
+SPAN_ONE = Code("verify.span-one", "第 %(first)s ")
+SPAN = Code("verify.span", "第 %(first)s 至 %(last)s ")
 
 
 @dataclass(frozen=True)
@@ -184,7 +242,7 @@ def examine(index: int, leaf: bytes, scope: Scope, files: Optional[Attachments])
             return Examined(index, leaf_hash, "step", (), in_scope=False)
         payload = envelope.decode()
     except records.RecordError as exc:
-        reason = f"内容不是规范编码（RFC 8785）：{exc}" if exc.code == "non-canonical" else f"条目格式无效：{exc}"
+        reason = NON_CANONICAL(error=str(exc)) if exc.code == "non-canonical" else MALFORMED(error=str(exc))
         return Examined(index, leaf_hash, "malformed", ((exc.code, reason),))
     if isinstance(payload, records.StepRecord) and not scope.covers(payload.doc_id, payload.place):
         return Examined(index, leaf_hash, "step", (), in_scope=False)
@@ -196,12 +254,12 @@ def examine(index: int, leaf: bytes, scope: Scope, files: Optional[Attachments])
             envelope.verify(signature)
             signers.append(signature.key_id)
         except records.RecordError:
-            problems.append(("bad-signature", f"签名无效：用密钥 {signature.key_id} 验证失败，内容在签名后被改动"))
+            problems.append(("bad-signature", BAD_SIGNATURE(key=signature.key_id)))
     if not isinstance(payload, records.StepRecord):
         kind = {records.GENESIS_TYPE: "genesis", records.KEY_EVENT_TYPE: "key"}.get(payload.payload_type, "other")
         return Examined(index, leaf_hash, kind, tuple(problems), tuple(signers), claimed, event=payload)
     if payload.key_id not in claimed:
-        problems.append(("key-mismatch", f"记录写明的签名密钥 {payload.key_id} 不是实际签名所用的密钥"))
+        problems.append(("key-mismatch", KEY_MISMATCH(key=payload.key_id)))
     if files is not None:
         problems += _check_attachments(payload, files)
     facts = StepFacts(payload.log_origin, payload.doc_id, payload.step_seq, payload.prev_step_hash,
@@ -281,7 +339,7 @@ class Replay(ABC):
         elif ex.kind == "step":
             self._step(ex)
         elif ex.kind == "other":
-            self.fail(ex.index, "unexpected-type", f"日志中不应出现 {ex.event.payload_type} 类型的条目")
+            self.fail(ex.index, "unexpected-type", UNEXPECTED_TYPE(type=ex.event.payload_type))
         if self.details and ex.step is not None:
             step = ex.step
             self.statuses.append(RecordStatus(ex.index, step.doc_id, step.step_seq, step.actor, step.transition,
@@ -294,7 +352,7 @@ class Replay(ABC):
 
     def finish(self) -> None:
         if self.scope.doc_id is not None and self.scope.doc_id not in self.docs:
-            self.fail(None, "no-records", f"日志中没有文书 {self.scope.doc_id} 的记录")
+            self.fail(None, "no-records", NO_RECORDS(doc=self.scope.doc_id))
         reasons: dict[Optional[int], list[str]] = {}
         for f in self.report.failures:
             reasons.setdefault(f.index, []).append(f.message)
@@ -306,19 +364,19 @@ class Replay(ABC):
         if registrar in ex.signers:
             return True
         if registrar not in ex.claimed:
-            self.fail(ex.index, "not-registrar", f"{what}没有登记机关密钥的签名")
+            self.fail(ex.index, "not-registrar", NOT_REGISTRAR(what=what))
         return False
 
     def _genesis(self, ex: Examined) -> None:
         genesis = ex.event
         assert isinstance(genesis, records.Genesis)
         if ex.index != 0 or self.genesis is not None:
-            self.fail(ex.index, "genesis-misplaced", "创始记录只能是日志的第 0 条")
+            self.fail(ex.index, "genesis-misplaced", GENESIS_MISPLACED())
             return
-        if not self._registrar_signed(ex, genesis.registrar_key_id, "创始记录"):
+        if not self._registrar_signed(ex, genesis.registrar_key_id, GENESIS_EVENT()):
             return
         if self.pinned is not None and genesis.log_verifier != self.pinned:
-            self.fail(ex.index, "untrusted-log-key", f"创始记录指定的日志公钥 {genesis.log_key} 不是审计员指定的公钥")
+            self.fail(ex.index, "untrusted-log-key", UNTRUSTED_LOG_KEY(key=genesis.log_key))
         self.genesis = genesis
         self.report.origin, self.report.log_key = genesis.log_origin, genesis.log_key
 
@@ -326,10 +384,10 @@ class Replay(ABC):
         """Entries can only be judged once a valid genesis named the log; its absence is reported once."""
         if self.genesis is None:
             if "no-genesis" not in (f.code for f in self.report.failures):
-                self.fail(0, "no-genesis", "日志没有有效的创始记录，无法确认日志与登记机关的密钥，其后的记录都无从核验")
+                self.fail(0, "no-genesis", NO_GENESIS())
             return False
         if origin != self.genesis.log_origin:
-            self.fail(index, "wrong-origin", f"记录属于日志 {origin}，不是本日志 {self.genesis.log_origin}", step)
+            self.fail(index, "wrong-origin", WRONG_ORIGIN(origin=origin, log=self.genesis.log_origin), step)
             return False
         return True
 
@@ -340,18 +398,18 @@ class Replay(ABC):
             return
         assert self.genesis is not None
         self.check_observed(ex.index, event.observed.size, event.observed.root, None)
-        if not self._registrar_signed(ex, self.genesis.registrar_key_id, f"密钥事件（{event.event} {event.username}）"):
+        if not self._registrar_signed(ex, self.genesis.registrar_key_id, KEY_EVENT(event=event.event, username=event.username)):
             return
         current = self.active.get(event.username)
         if event.event in ("register", "rotate") and event.key_id in self.keys:
             self.fail(ex.index, "key-reused",
-                      f"密钥 {event.key_id} 已在第 {self.keys[event.key_id].registered} 条登记过")
+                      KEY_REUSED(key=event.key_id, index=self.keys[event.key_id].registered))
         elif event.event == "register" and current is not None:
-            self.fail(ex.index, "already-active", f"{event.username} 已有有效密钥 {current}，登记新密钥须用更换（rotate）")
+            self.fail(ex.index, "already-active", ALREADY_ACTIVE(username=event.username, key=current))
         elif event.event == "rotate" and current != event.previous_key_id:
-            self.fail(ex.index, "rotate-mismatch", f"更换的旧密钥 {event.previous_key_id} 不是 {event.username} 的有效密钥")
+            self.fail(ex.index, "rotate-mismatch", ROTATE_MISMATCH(key=event.previous_key_id, username=event.username))
         elif event.event == "revoke" and current != event.key_id:
-            self.fail(ex.index, "revoke-mismatch", f"吊销的密钥 {event.key_id} 不是 {event.username} 的有效密钥")
+            self.fail(ex.index, "revoke-mismatch", REVOKE_MISMATCH(key=event.key_id, username=event.username))
         else:
             self._apply(ex.index, event, current)
 
@@ -379,56 +437,56 @@ class Replay(ABC):
     def _signer(self, index: int, step: StepFacts) -> None:
         key = self.keys.get(step.key_id)
         if key is None:
-            self.fail(index, "unknown-key", f"签名密钥 {step.key_id} 在此之前没有由登记机关登记", step)
+            self.fail(index, "unknown-key", UNKNOWN_KEY(key=step.key_id), step)
         elif key.username != step.actor:
-            self.fail(index, "key-owner", f"签名密钥属于 {key.username}，记录却写明办理人是 {step.actor}", step)
+            self.fail(index, "key-owner", KEY_OWNER(owner=key.username, actor=step.actor), step)
         elif key.revoked is not None:
             self.fail(index, "revoked-key",
-                      f"{key.username} 的签名密钥已在第 {key.revoked} 条吊销（{key.reason}），此后所签的记录无效", step)
+                      REVOKED_KEY(username=key.username, index=key.revoked, reason=key.reason), step)
 
     def _chain(self, ex: Examined, step: StepFacts) -> None:
         doc = self.docs.get(step.doc_id)
         leaf_hash = ex.leaf_hash.hex()
         if doc is None:
             if step.step_seq != 0:
-                self.fail(ex.index, "seq-gap", f"文书 {step.doc_id} 缺少{_span(0, step.step_seq - 1)}步的记录", step)
+                self.fail(ex.index, "seq-gap", SEQ_GAP(doc=step.doc_id, span=_span(0, step.step_seq - 1)), step)
             self.docs[step.doc_id] = _Doc(step.step_seq, ex.index, leaf_hash, step.to_state, step.definition,
                                           step.place, step.title, {step.step_seq: ex.index})
             return
         if (step.definition, step.place, step.title) != (doc.definition, doc.place, doc.title):
-            self.fail(ex.index, "doc-mismatch", f"记录的流程、地点或标题与文书 {step.doc_id} 此前的记录不一致", step)
+            self.fail(ex.index, "doc-mismatch", DOC_MISMATCH(doc=step.doc_id), step)
         if step.step_seq in doc.seen:
             self.fail(ex.index, "replayed",
-                      f"文书 {step.doc_id} 第 {step.step_seq} 步重复出现（已见于第 {doc.seen[step.step_seq]} 条）", step)
+                      REPLAYED(doc=step.doc_id, seq=step.step_seq, index=doc.seen[step.step_seq]), step)
             return
         doc.seen[step.step_seq] = ex.index
         if step.step_seq < doc.last_seq:
             self.fail(ex.index, "out-of-order",
-                      f"文书 {step.doc_id} 第 {step.step_seq} 步出现在第 {doc.last_seq} 步之后", step)
+                      OUT_OF_ORDER(doc=step.doc_id, seq=step.step_seq, last=doc.last_seq), step)
             return
         if step.step_seq > doc.last_seq + 1:
             self.fail(ex.index, "seq-gap",
-                      f"文书 {step.doc_id} 缺少{_span(doc.last_seq + 1, step.step_seq - 1)}步的记录", step)
+                      SEQ_GAP(doc=step.doc_id, span=_span(doc.last_seq + 1, step.step_seq - 1)), step)
         elif step.prev_step_hash != doc.last_hash and doc.last_index not in self.failed:
             self.fail(ex.index, "chain-break",
-                      f"上一步哈希与第 {doc.last_index} 条（文书 {step.doc_id} 第 {doc.last_seq} 步）不符", step)
+                      CHAIN_BREAK(index=doc.last_index, doc=step.doc_id, seq=doc.last_seq), step)
         elif step.from_state != doc.last_state and step.prev_step_hash == doc.last_hash:
-            self.fail(ex.index, "state-break", f"起始状态 {step.from_state} 不是上一步的结果状态 {doc.last_state}", step)
+            self.fail(ex.index, "state-break", STATE_BREAK(state=step.from_state, last=doc.last_state), step)
         doc.last_seq, doc.last_index, doc.last_hash, doc.last_state = step.step_seq, ex.index, leaf_hash, step.to_state
 
     def _definition(self, index: int, step: StepFacts) -> None:
         assert self.registry is not None
         wf = self.registry.workflows.get(step.definition)
         if wf is None:
-            self.fail(index, "unknown-definition", f"流程 {step.definition[0]} 第 {step.definition[1]} 版不在定义中", step)
+            self.fail(index, "unknown-definition", UNKNOWN_DEFINITION(workflow=step.definition[0], version=step.definition[1]), step)
             return
         action = wf.start if step.step_seq == 0 else wf.transitions.get(step.transition)
         if action is None or action.id != step.transition:
-            self.fail(index, "unknown-transition", f"流程 {wf.id} 在此处没有操作 {step.transition}", step)
+            self.fail(index, "unknown-transition", UNKNOWN_TRANSITION(workflow=wf.id, transition=step.transition), step)
         elif step.role not in action.roles:
-            self.fail(index, "role-not-allowed", f"角色 {step.role} 不能办理“{action.title}”", step)
+            self.fail(index, "role-not-allowed", ROLE_NOT_ALLOWED(role=step.role, action=action.title), step)
         elif step.to_state != action.to or (step.from_state is not None and step.from_state not in action.sources):
-            self.fail(index, "state-mismatch", f"“{action.title}”不能从 {step.from_state} 到 {step.to_state}", step)
+            self.fail(index, "state-mismatch", STATE_MISMATCH(action=action.title, source=step.from_state, target=step.to_state), step)
 
 
 class _Accumulator:
@@ -474,9 +532,9 @@ class _FullReplay(Replay):
     def feed(self, ex: Examined) -> None:
         position = self.tree.size
         if ex.index > position:
-            self.fail(position, "missing", f"日志{_span(position, ex.index - 1)}条不见了（条目编号不连续）")
+            self.fail(position, "missing", ENTRIES_MISSING(span=_span(position, ex.index - 1)))
         elif ex.index < position:
-            self.fail(position, "missing", f"日志条目编号 {ex.index} 重复或倒退")
+            self.fail(position, "missing", INDEX_REPEATED(index=ex.index))
         super().feed(ex)
         self.tree.append(ex.leaf_hash)
         if self.tree.size in self.capture:
@@ -494,8 +552,8 @@ class _FullReplay(Replay):
             shift = size - index
             if shift != self.shift:
                 self.shift = shift
-                self.fail(index, "misplaced", f"签名时是日志第 {size} 条，现位于第 {index} 条："
-                          + (f"此前有 {shift} 条被删除" if shift > 0 else "被移动或重放，或此前被插入了条目"), step)
+                self.fail(index, "misplaced", MISPLACED_DELETED(size=size, index=index, shift=shift) if shift > 0
+                          else MISPLACED_MOVED(size=size, index=index), step)
             return
         self.shift = 0
         if root == self.tree.root():
@@ -508,9 +566,9 @@ class _FullReplay(Replay):
         if any(since <= failed < index for failed in self.failed):
             return
         if since == index - 1:
-            self.fail(since, "altered", f"本条不是第 {index} 条签名人所见的日志内容：被修改、插入或替换")
+            self.fail(since, "altered", ALTERED_ENTRY(index=index))
         else:
-            self.fail(index, "altered", f"第 {since} 至 {index - 1} 条中有条目与本条签名人所见的日志不同", step)
+            self.fail(index, "altered", ALTERED_RANGE(first=since, last=index - 1), step)
 
 
 def verify_log(entries: Iterable[tuple[int, bytes]], *, checkpoint: Optional[str],
@@ -537,7 +595,7 @@ def verify_log(entries: Iterable[tuple[int, bytes]], *, checkpoint: Optional[str
     report.root = replay.tree.root().hex()
     verifier = replay.log_verifier
     if checkpoint is None and size:
-        replay.fail(None, "no-checkpoint", "日志没有已签名的检查点")
+        replay.fail(None, "no-checkpoint", NO_CHECKPOINT())
     if head is not None:
         _check_head(replay, head, verifier, size)
     for name, parsed in parsed_anchors:
@@ -570,7 +628,7 @@ def pinned_log_key(log_key: Optional[str], report: Report) -> Optional[notes.Not
     try:
         return notes.parse_verifier_key(log_key)
     except notes.CheckpointError as exc:
-        report.failures.append(Failure(None, "bad-log-key", f"指定的日志公钥无效：{exc}"))
+        report.failures.append(Failure(None, "bad-log-key", BAD_LOG_KEY(error=str(exc))))
         return None
 
 
@@ -620,27 +678,27 @@ def _parse_note(note: bytes | str, name: str,
         return signed, notes.parse_checkpoint(signed.text)
     except notes.CheckpointError as exc:
         code = "bad-checkpoint" if name == "checkpoint" else "bad-anchor"
-        report.failures.append(Failure(None, code, f"{_note_name(name)}格式无效：{exc}"))
+        report.failures.append(Failure(None, code, NOTE_INVALID(note=_note_name(name), error=str(exc))))
         return None
 
 
-def _note_name(name: str) -> str:
-    return "最新检查点" if name == "checkpoint" else f"锚定检查点 {name} "
+def _note_name(name: str) -> Message:
+    return LATEST_CHECKPOINT() if name == "checkpoint" else ANCHOR_CHECKPOINT(name=name)
 
 
 def _signed_by_log(replay: Replay, name: str, note: notes.SignedNote, checkpoint: notes.Checkpoint,
                    verifier: Optional[notes.NoteVerifier]) -> bool:
     code = "checkpoint" if name == "checkpoint" else "anchor"
     if verifier is None:
-        replay.fail(None, f"{code}-signature", f"{_note_name(name)}无法核验：不知道日志公钥")
+        replay.fail(None, f"{code}-signature", NOTE_NO_KEY(note=_note_name(name)))
         return False
     try:
         notes.verify_note(note, verifier)
     except notes.CheckpointError as exc:
-        replay.fail(None, f"{code}-signature", f"{_note_name(name)}的签名不是本日志密钥所签：{exc}")
+        replay.fail(None, f"{code}-signature", NOTE_BAD_SIGNATURE(note=_note_name(name), error=str(exc)))
         return False
     if checkpoint.origin != verifier.name:
-        replay.fail(None, f"{code}-origin", f"{_note_name(name)}属于日志 {checkpoint.origin}，不是 {verifier.name}")
+        replay.fail(None, f"{code}-origin", NOTE_ORIGIN(note=_note_name(name), origin=checkpoint.origin, log=verifier.name))
         return False
     return True
 
@@ -652,15 +710,15 @@ def _check_head(replay: _FullReplay, head: tuple[notes.SignedNote, notes.Checkpo
     if not _signed_by_log(replay, "checkpoint", note, checkpoint, verifier):
         return
     if checkpoint.size > size:
-        replay.fail(size, "truncated", f"最新检查点记录了 {checkpoint.size} 条，日志只有 {size} 条："
-                                       f"{_span(size, checkpoint.size - 1)}条不见了")
+        replay.fail(size, "truncated", TRUNCATED(checkpoint=checkpoint.size, size=size,
+                                                         span=_span(size, checkpoint.size - 1)))
         return
     if checkpoint.size < size:
         replay.fail(checkpoint.size, "uncovered",
-                    f"{_span(checkpoint.size, size - 1)}条不在任何已签名的检查点中（追加中断或被私自写入）")
+                    UNCOVERED(span=_span(checkpoint.size, size - 1)))
     expected = replay.roots.get(checkpoint.size, merkle.EMPTY_ROOT if checkpoint.size == 0 else None)
     if expected != checkpoint.root:
-        replay.fail(None, "checkpoint-root", f"最新检查点的根哈希与日志前 {checkpoint.size} 条重算的结果不符")
+        replay.fail(None, "checkpoint-root", CHECKPOINT_ROOT(size=checkpoint.size))
 
 
 def _check_anchor(replay: _FullReplay, name: str, anchor: tuple[notes.SignedNote, notes.Checkpoint],
@@ -671,12 +729,12 @@ def _check_anchor(replay: _FullReplay, name: str, anchor: tuple[notes.SignedNote
     if not _signed_by_log(replay, name, note, checkpoint, verifier):
         return
     if checkpoint.size > size:
-        replay.fail(size, "anchor-truncated", f"锚定检查点 {name} 证明日志曾有 {checkpoint.size} 条，现在只有 {size} 条："
-                                              f"{_span(size, checkpoint.size - 1)}条被截断或回滚")
+        replay.fail(size, "anchor-truncated", ANCHOR_TRUNCATED(name=name, checkpoint=checkpoint.size, size=size,
+                                                                  span=_span(size, checkpoint.size - 1)))
         return
     if checkpoint.size and replay.roots.get(checkpoint.size) != checkpoint.root:
         replay.fail(None, "anchor-fork",
-                    f"日志前 {checkpoint.size} 条与锚定检查点 {name} 不符：这些条目在锚定之后被改写、回滚或分叉")
+                    ANCHOR_FORK(size=checkpoint.size, name=name))
         return
     entry["ok"] = True
 
@@ -687,12 +745,12 @@ def _check_attachments(step: records.StepRecord, files: Attachments) -> list[tup
         try:
             data = files.path(a.sha256).read_bytes()
         except OSError:
-            problems.append(("attachment-missing", f"附件“{a.name}”（{a.sha256[:12]}…）不在附件库中"))
+            problems.append(("attachment-missing", ATTACHMENT_MISSING(name=a.name, digest=a.sha256[:12])))
             continue
         if len(data) != a.size or hashlib.sha256(data).hexdigest() != a.sha256:
-            problems.append(("attachment-mismatch", f"附件“{a.name}”的文件已被替换：哈希或大小与签名记录不符"))
+            problems.append(("attachment-mismatch", ATTACHMENT_MISMATCH(name=a.name)))
     return problems
 
 
-def _span(first: int, last: int) -> str:
-    return f"第 {first} " if first == last else f"第 {first} 至 {last} "
+def _span(first: int, last: int) -> Message:
+    return SPAN_ONE(first=first) if first == last else SPAN(first=first, last=last)
