@@ -22,11 +22,14 @@ from workflow import context as app
 from workflow.documents.service import Service
 from workflow.engine import registry as registry_mod
 from workflow.engine.registry import Registry
+from workflow.ledger.keyring import Signer
 from workflow.ledger.keys import KdfParams
 from workflow.people import directory
 from workflow.store import migrate
 from workflow.store.blobs import BlobStore
 from workflow.store.database import Database
+from workflow.voice.desk import Desk
+from workflow.voice.intake import Intake
 
 PG_ADMIN_URL = os.environ.get("CUNWU_TEST_PG")
 BACKENDS = ["sqlite", "postgres"]
@@ -108,6 +111,16 @@ class County:
     def user_for(self, roles: tuple[str, ...]) -> str:
         return roles[0]
 
+    @functools.cached_property
+    def intake(self) -> Intake:
+        """The portal's intake, its desk signing for villagers as `cunwu serve` would."""
+        return Intake(self.service, Desk(self.home, self.db, self.service.keyring, self.registry.support))
+
+    def portal_signer(self) -> Signer:
+        with self.db.read() as s:
+            county = directory.find_place(s, COUNTY).id
+        return self.intake.desk.signer(county)
+
 
 @functools.cache
 def _password_hash() -> str:
@@ -128,6 +141,8 @@ def build_county(db: Database, registry: Registry, home: Path) -> County:
         password_hash = _password_hash()
         place_of = {"village": VILLAGE, "township": TOWNSHIP, "county": COUNTY}
         for role_id, role in support.roles.roles.items():
+            if role_id == directory.PORTAL_ROLE:
+                continue
             user = directory.add_user_with_hash(s, support, role_id, role.title, password_hash, role_id,
                                                 place_of[role.level], password=PASSWORD, keyring=keyring)
             assert user.id

@@ -52,11 +52,12 @@ def test_catalogue_lists_28_items_in_three_categories(home: Path) -> None:
         ("重大决策类", 10), ("日常管理类", 3), ("便民服务类", 15)]
 
 
-def test_definitions_list_shows_32_flowcharts_each_serving_an_item(home: Path) -> None:
+def test_definitions_list_shows_32_flowcharts_each_serving_an_item_and_the_voice_charts(home: Path) -> None:
     charts = ok(home, "definitions", "list")
     items = {i["id"] for c in ok(home, "catalogue")["categories"] for i in c["items"]}
-    assert [c["code"] for c in charts] == [f"F{n:02d}" for n in range(1, 33)]
-    assert all(c["items"] and set(c["items"]) <= items for c in charts)
+    assert [c["code"] for c in charts] == [f"F{n:02d}" for n in range(1, 33)] + ["V01", "V02", "V03"]
+    assert all(c["items"] and set(c["items"]) <= items for c in charts[:32])
+    assert [c["items"] for c in charts[32:]] == [[], [], []]
 
 
 def test_definitions_show_gives_each_field_with_type_and_options(home: Path) -> None:

@@ -81,8 +81,19 @@ def problems_for(defs: Path, text: str) -> list[tuple[str, int, str]]:
 
 def test_shipped_definitions_pass_the_checker() -> None:
     reg = registry_mod.load()
-    assert len(reg.charts()) == 32
+    assert len(reg.power_charts()) == 32
+    assert [wf.chart.code for wf in reg.voice_charts()] == ["V01", "V02", "V03"]
     assert len(reg.support.catalogue.items) == 28
+
+
+def test_a_voice_flowchart_may_not_serve_a_power_item(defs: Path) -> None:
+    (defs / "v99_sample.yaml").write_text(GOOD.replace("code: F99", "code: V99"), encoding="utf-8")
+    assert ("v99_sample.yaml", 1, "voice-with-item") in problems_for(defs, "")
+
+
+def test_a_recusal_field_must_be_a_text_field_of_the_flowchart(defs: Path) -> None:
+    assert ("f99_sample.yaml", 1, "unknown-field") in problems_for(defs, GOOD.replace(
+        "initial:", "recuse: [nobody]\ninitial:", 1))
 
 
 def test_good_sample_passes(defs: Path) -> None:

@@ -17,6 +17,7 @@ from workflow.engine import registry as registry_mod
 from workflow.engine.fields import valid_id_card
 from workflow.engine.flowchart import Action, Workflow
 from workflow.engine.schema import FieldSpec
+from workflow.people.directory import PORTAL_ROLE, PORTAL_USERNAME
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 PASSING_TALLY = {"expected": 30, "present": 30, "yes": 30, "no": 0, "abstain": 0}
@@ -63,8 +64,8 @@ def walk(county: County, wf: Workflow, spec: dict, steps: list) -> dict:
     today = clock().date().isoformat()
     start = spec["start"]
     values, uploads = form(wf, wf.start, {**spec.get("fields", {}), **start.get("fields", {})}, today)
-    doc_id = service.start(county.user_for(wf.start.roles), wf.id, VILLAGE, start["title"], values, uploads,
-                           password=PASSWORD)
+    username, credential = _actor(county, wf.start.roles)
+    doc_id = service.start(username, wf.id, VILLAGE, start["title"], values, uploads, **credential)
     view = service.show(doc_id)
     for step in steps:
         tid, extra = (step, {}) if isinstance(step, str) else (step["t"], step.get("fields", {}))
@@ -72,8 +73,16 @@ def walk(county: County, wf: Workflow, spec: dict, steps: list) -> dict:
         values, uploads = form(wf, action, {**spec.get("fields", {}), **extra}, clock().date().isoformat())
         actor = view["history"][-1]["actor"] if action.by_previous_actor else county.user_for(action.roles)
         clock.pass_deadline(view["due_at"])
-        view = service.step(actor, doc_id, tid, values, uploads, comment=f"测试：{action.title}", password=PASSWORD)
+        username, credential = _actor(county, action.roles) if actor == PORTAL_ROLE else (actor, {"password": PASSWORD})
+        view = service.step(username, doc_id, tid, values, uploads, comment=f"测试：{action.title}", **credential)
     return view
+
+
+def _actor(county: County, roles: tuple[str, ...]) -> tuple[str, dict]:
+    """A villager's steps are the portal's, signed by its desk; everyone else signs with a password."""
+    if county.user_for(roles) == PORTAL_ROLE:
+        return PORTAL_USERNAME, {"signer": county.portal_signer()}
+    return county.user_for(roles), {"password": PASSWORD}
 
 
 @pytest.mark.parametrize("workflow_id,path_name", _cases())

@@ -41,6 +41,6 @@ def test_upgrading_to_the_index_outbox_queues_every_existing_document(county: Co
 def test_a_new_database_is_at_the_newest_revision(tmp_path: Path) -> None:
     db = make_database("sqlite", tmp_path)
     try:
-        assert migrate.current(db) == migrate.head() == "0005"
+        assert migrate.current(db) == migrate.head() == "0006"
     finally:
         db.dispose()

@@ -21,6 +21,8 @@ from workflow.ledger.keyring import Keyring
 from workflow.store import migrate
 from workflow.store.blobs import BlobStore
 from workflow.store.database import Database, default_url, resolve_url, utcnow
+from workflow.voice.desk import Desk
+from workflow.voice.intake import Intake
 
 
 def home_dir(home: Optional[str] = None) -> Path:
@@ -34,6 +36,7 @@ class Context:
     registry: Registry
     service: Service
     keyring: Keyring
+    intake: Intake
 
     def close(self) -> None:
         self.db.dispose()
@@ -103,4 +106,5 @@ def open_context(home: Path, db_url: Optional[str] = None, registry: Optional[Re
         db.dispose()
         raise
     service = Service(db, reg, BlobStore(home / "blobs"), clock, keyring=keyring)
-    return Context(home=home, db=db, registry=reg, service=service, keyring=keyring)
+    intake = Intake(service, Desk(home, db, keyring, reg.support))
+    return Context(home=home, db=db, registry=reg, service=service, keyring=keyring, intake=intake)

@@ -60,7 +60,8 @@ def definitions_list(as_json: bool) -> None:
              "items": list(wf.chart.items), "states": len(wf.states), "transitions": len(wf.transitions)}
             for wf in reg.charts()]
     emit(as_json, rows, lambda rs: "\n".join(
-        f"{r['code']}  {r['id']:<34} v{r['version']}  {r['title']}（事项 {'、'.join(r['items'])}）" for r in rs))
+        f"{r['code']}  {r['id']:<34} v{r['version']}  {r['title']}"
+        f"（{'事项 ' + '、'.join(r['items']) if r['items'] else '群众诉求'}）" for r in rs))
 
 
 @definitions.command("show")

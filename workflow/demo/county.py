@@ -131,7 +131,7 @@ def build(home: Path, db_url: Optional[str] = None, villages: int = 6, documents
             raise CunwuError(f"数据目录 {home} 中已有文书；演示数据须建在新的目录中（用 --home 指定）")
         logins = _people(db, reg, keyring, towns, village_list, rng)
         result = DemoCounty(home, logins, 0, 0)
-        charts = reg.charts()
+        charts = reg.power_charts()
         order = rng.sample(range(documents), documents)
         for done, i in enumerate(order, 1):
             wf = charts[i % len(charts)]
@@ -171,7 +171,7 @@ def _people(db, reg: Registry, keyring, towns: list[Place], village_list: list[P
         holders = [(county, "county")] + [(t, "township") for t in towns] + [(v, "village") for v in village_list]
         for place, level in holders:
             for role_id, role in roles.items():
-                if role.level != level:
+                if role.level != level or role_id == directory.PORTAL_ROLE:
                     continue
                 name = _person(rng)
                 user = f"{place.slug}_{role_id}"

@@ -25,6 +25,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from workflow.documents import objections
 from workflow.engine import deadlines, guards
 from workflow.engine import fields as fieldtypes
 from workflow.engine.flowchart import Action, Workflow
@@ -36,7 +37,7 @@ from workflow.ledger.keyring import Keyring, Signer
 from workflow.people.directory import Principal, find_place, find_user, principal
 from workflow.store.blobs import BlobStore
 from workflow.store.database import Database, utcnow
-from workflow.store.tables import Blob, Document, IndexOutbox, Place, Step, StepAttachment
+from workflow.store.tables import Blob, Document, IndexOutbox, Place, Recusal, Step, StepAttachment, User
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 OTHER_SLOT = "other"
@@ -64,6 +65,8 @@ FILE_TOO_LARGE = Code("service.file-too-large", "附件“%(filename)s”超过 
 COMMENT_TOO_LONG = Code("service.comment-too-long", "办理意见不能超过 %(limit)s 字")
 UNSIGNABLE = Code("service.unsignable", "这一步的内容无法写成签名记录：%(error)s")
 UNCHAINED = Code("service.unchained", "文书 %(doc)s 的第 %(seq)s 步没有签名记录，无法接续签名")
+WRONG_SIGNER = Code("service.wrong-signer", "签名密钥属于 %(signer)s，不能以 %(person)s 的名义办理")
+NO_CREDENTIAL = Code("service.no-credential", "办理须提供密码或已解锁的签名密钥")
 
 
 @dataclass(frozen=True)
@@ -86,15 +89,20 @@ class Service:
         self.keyring = keyring
 
     def start(self, username: str, workflow: str, place: str, title: str, values: Mapping[str, Any],
-              uploads: Sequence[Upload] = (), comment: Optional[str] = None, *, password: str) -> int:
-        """Open a document on the newest version of `workflow` in a village, signed by `username`."""
+              uploads: Sequence[Upload] = (), comment: Optional[str] = None, *, password: Optional[str] = None,
+              signer: Optional[Signer] = None, after: Optional[Callable[[Session, Document], None]] = None) -> int:
+        """Open a document on the newest version of `workflow` in a village, signed by `username`.
+
+        A person gives their password; the portal, which signs for villagers without an account, gives
+        its unlocked `signer`. `after` runs inside the same transaction once the document exists, so
+        what belongs with the start (the portal's ticket, an 异议's link) is written with it or not at all."""
         wf = self.registry.find(workflow)
         title = unicodedata.normalize("NFC", (title or "").strip())
         if not title:
             raise InputError(TITLE_EMPTY())
         if len(title) > 300:
             raise InputError(TITLE_TOO_LONG(limit=300))
-        signer = self._unlock(username, password)
+        signer = self._signer(username, password, signer)
         try:
             with self.db.write() as s:
                 user = find_user(s, username)
@@ -122,6 +130,9 @@ class Service:
                 s.flush()
                 self._append(s, doc, wf, wf.start, None, state, who, role, now, parsed, uploads, comment, seq=0,
                              signer=signer)
+                self._recuse(s, wf, doc.id, parsed)
+                if after is not None:
+                    after(s, doc)
                 return doc.id
         except OperationalError as exc:
             _log.warning("start refused, database busy: %s", exc.orig)
@@ -129,10 +140,11 @@ class Service:
 
     def step(self, username: str, doc_id: int, transition: str, values: Mapping[str, Any],
              uploads: Sequence[Upload] = (), comment: Optional[str] = None,
-             expected_version: Optional[int] = None, *, password: str) -> dict:
-        """Take one transition signed by `username`; raises PermissionDenied, StepRefused or Conflict and
-        changes nothing."""
-        signer = self._unlock(username, password)
+             expected_version: Optional[int] = None, *, password: Optional[str] = None,
+             signer: Optional[Signer] = None) -> dict:
+        """Take one transition signed by `username` (by password, or the portal's unlocked `signer`);
+        raises PermissionDenied, StepRefused or Conflict and changes nothing."""
+        signer = self._signer(username, password, signer)
         try:
             with self.db.write() as s:
                 doc = self._load(s, doc_id, lock=True)
@@ -147,14 +159,19 @@ class Service:
                 now = self.clock()
                 where = self._situation(doc.place, doc.state, doc.data, now, doc.state_entered_at, doc.due_at,
                                         self._previous_actor(s, doc))
-                if not guards.can_view(wf, doc.state, who, where.place_ids):
+                if not self._may_view(wf, doc, who, where.place_ids):
                     raise PermissionDenied(CANNOT_VIEW(person=who.describe(), doc=doc_id))
                 parsed = self._parse(wf, action, values)
+                if guards.recused(wf, who.username, parsed):
+                    raise PermissionDenied(CANNOT_STEP(person=who.describe(), action=action.title))
                 self._check_slots(action, uploads)
                 role_denials = guards.who(wf, action, who, where)
                 if role_denials and doc.state in action.sources:
                     raise PermissionDenied(CANNOT_STEP(person=who.describe(), action=action.title), tuple(role_denials))
                 given = {u.slot for u in uploads}
+                blocked = self._objection_block(s, wf, doc, action)
+                if blocked is not None:
+                    raise StepRefused(blocked)
                 new_state = self.registry.engine.fire(
                     wf.id, wf.version, doc.state, transition,
                     lambda: tuple(guards.what(wf, action, where, parsed, given)))
@@ -170,6 +187,7 @@ class Service:
                     .execution_options(synchronize_session=False))
                 if moved.rowcount != 1:
                     raise Conflict(TAKEN_BY_OTHER(doc=doc_id))
+                self._recuse(s, wf, doc.id, parsed)
         except IntegrityError:
             raise Conflict(TAKEN_BY_OTHER(doc=doc_id)) from None
         except OperationalError as exc:
@@ -190,9 +208,10 @@ class Service:
                 who = principal(find_user(s, username))
                 where = self._situation(doc.place, doc.state, doc.data, self.clock(), doc.state_entered_at,
                                         doc.due_at, history[-1].actor_id if history else None)
-                if not guards.can_view(wf, doc.state, who, where.place_ids):
+                if not self._may_view(wf, doc, who, where.place_ids):
                     raise PermissionDenied(CANNOT_VIEW(person=who.describe(), doc=doc_id))
-                view["actions"] = [self._offer(wf, t, who, where) for t in wf.outgoing(doc.state)]
+                view["actions"] = [self._offer(wf, t, who, where, self._objection_block(s, wf, doc, t))
+                                   for t in wf.outgoing(doc.state)]
             return view
 
     def list(self, place: Optional[str] = None, state: Optional[str] = None, workflow: Optional[str] = None,
@@ -211,8 +230,7 @@ class Service:
             out = []
             for doc in s.scalars(query).yield_per(500):
                 wf = self.registry.get(doc.workflow_id, doc.workflow_version)
-                if who is not None and not guards.can_view(wf, doc.state, who,
-                                                            frozenset(p.id for p in doc.place.chain())):
+                if who is not None and not self._may_view(wf, doc, who, frozenset(p.id for p in doc.place.chain())):
                     continue
                 out.append(self._view(doc, wf))
                 if len(out) >= limit:
@@ -231,6 +249,29 @@ class Service:
         if doc is None:
             raise NotFound(NO_SUCH_DOCUMENT(doc=doc_id))
         return doc
+
+    @staticmethod
+    def _may_view(wf: Workflow, doc: Document, who: Principal, place_ids: frozenset[int]) -> bool:
+        return guards.can_view(wf, doc.state, who, place_ids) and not guards.recused(wf, who.username, doc.data)
+
+    def _objection_block(self, s: Session, wf: Workflow, doc: Document, action: Action) -> Optional[str]:
+        """The refusal for a forward step out of a 公示 in progress while a villager's 异议 on it is open."""
+        if action.kind != "forward" or action.to == doc.state or not wf.publicizing(doc.state):
+            return None
+        open_ids = objections.pending(s, self.registry, doc.id)
+        if not open_ids:
+            return None
+        return objections.OBJECTION_OPEN(objections="、".join(str(i) for i in open_ids))
+
+    @staticmethod
+    def _recuse(s: Session, wf: Workflow, doc_id: int, parsed: Mapping[str, Any]) -> None:
+        """Record who a step names in a recusal field, so their worklist leaves the document out."""
+        for name in wf.chart.recuse:
+            username = parsed.get(name)
+            user_id = s.scalar(select(User.id).where(User.username == username)) if username else None
+            if user_id is not None and s.get(Recusal, (doc_id, user_id)) is None:
+                s.add(Recusal(document_id=doc_id, user_id=user_id))
+                s.flush()
 
     @staticmethod
     def _previous_actor(s: Session, doc: Document) -> Optional[int]:
@@ -283,7 +324,13 @@ class Service:
             if len(u.data) > MAX_ATTACHMENT_BYTES:
                 raise InputError(FILE_TOO_LARGE(filename=u.filename, limit_mb=MAX_ATTACHMENT_BYTES // (1024 * 1024)))
 
-    def _unlock(self, username: str, password: str) -> Signer:
+    def _signer(self, username: str, password: Optional[str], signer: Optional[Signer]) -> Signer:
+        if signer is not None:
+            if signer.username != username:
+                raise PermissionDenied(WRONG_SIGNER(signer=signer.username, person=username))
+            return signer
+        if password is None:
+            raise PermissionDenied(NO_CREDENTIAL())
         with self.db.read() as s:
             return self.keyring.unlock(s, find_user(s, username), password)
 
@@ -374,8 +421,11 @@ class Service:
                              "media_type": a.media_type} for a in st.attachments],
         }
 
-    def _offer(self, wf: Workflow, action: Action, who: Principal, where: guards.Situation) -> dict:
+    def _offer(self, wf: Workflow, action: Action, who: Principal, where: guards.Situation,
+               blocked: Optional[str] = None) -> dict:
         reasons = guards.who(wf, action, who, where) or guards.what(wf, action, where, {}, set(), pending=True)
+        if blocked is not None and not reasons:
+            reasons = [blocked]
         return {
             "id": action.id, "title": action.title, "kind": action.kind, "to": action.to,
             "to_title": wf.states[action.to].title, "allowed": not reasons, "reasons": reasons,

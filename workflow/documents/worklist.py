@@ -2,7 +2,8 @@
 
 Computed by a query, never materialised: for each role a person holds, the (flowchart, version, state)
 triples in which that role can take a forward, return or reject step, within the villages under the
-place where the role is held. Withdrawals and objections are never "waiting", so they are left out.
+place where the role is held. Withdrawals and objections are never "waiting", so they are left out, and
+so is a document the person is recused from (the 举报 that names them).
 """
 from __future__ import annotations
 
@@ -10,13 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Optional
 
-from sqlalchemy import ColumnElement, case, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, case, exists, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from workflow.engine.registry import Registry
 from workflow.people.directory import find_user
 from workflow.store.database import Database
-from workflow.store.tables import Document, Place
+from workflow.store.tables import Document, Place, Recusal
 
 WAITING_KINDS = frozenset({"forward", "return", "reject"})
 DUE_SOON = timedelta(days=2)
@@ -80,7 +81,10 @@ def _waiting(s: Session, registry: Registry, username: str) -> tuple[Optional[Co
         held.append((a.role, set(villages), set(states)))
         clauses.append(tuple_(Document.workflow_id, Document.workflow_version, Document.state).in_(states)
                        & Document.place_id.in_(villages))
-    return (or_(*clauses) if clauses else None), held
+    if not clauses:
+        return None, held
+    recused = exists().where(Recusal.document_id == Document.id, Recusal.user_id == user.id)
+    return or_(*clauses) & ~recused, held
 
 
 def for_user(db: Database, registry: Registry, username: str, now: datetime, page: int = 1,

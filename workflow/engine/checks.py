@@ -60,6 +60,12 @@ def check_workflow(wf: Workflow) -> list[Problem]:
     for role in chart.view or ():
         if role not in roles:
             add(top, "unknown-role", f"查看权限中的角色 '{role}' 未在 roles.yaml 中定义")
+    if wf.voice and chart.items:
+        add(top, "voice-with-item", "群众诉求类流程（V 编号）不属于权力清单，不能列出权力事项")
+    for name in chart.recuse:
+        spec = wf.field_spec(name)
+        if spec is None or spec.type != "text":
+            add(top, "unknown-field", f"回避字段 '{name}' 须为流程中定义的文本字段（填写被反映人的用户名）")
     if wf.support.catalogue is not None:
         for item in chart.items:
             if item not in wf.support.catalogue.items:
@@ -235,7 +241,7 @@ def check_catalogue(catalogue: CatalogueFile, workflows: dict, file: str,
             if item is not None and wf.id not in item.flowcharts:
                 problems.append(Problem(wf.chart.file, 1, "item-mismatch",
                                         f"流程 '{wf.id}' 服务事项 {iid}，但 catalogue.yaml 中该事项未列出此流程"))
-        if not wf.chart.items:
+        if not wf.chart.items and not wf.voice:
             problems.append(Problem(wf.chart.file, 1, "unknown-item", f"流程 '{wf.id}' 没有服务任何权力事项"))
     return problems
 

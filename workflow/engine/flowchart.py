@@ -93,6 +93,20 @@ class Workflow:
     def initial(self) -> str:
         return self.chart.initial
 
+    @property
+    def voice(self) -> bool:
+        """A villagers' voice flowchart (诉求, 举报, 异议: code V..), not one of the power list's."""
+        return self.chart.code.startswith("V")
+
+    def finals(self) -> frozenset[str]:
+        return frozenset(name for name, state in self.states.items() if state.final)
+
+    def publicizing(self, state: str) -> bool:
+        """Whether a document in `state` is a 公示 in progress: the state discloses and is not final, so
+        villagers may object to what it shows (组织法 Art. 31) and it may not close over an open objection."""
+        spec = self.states.get(state)
+        return spec is not None and spec.disclose is not None and not spec.final
+
     def outgoing(self, state: str) -> list[Action]:
         return [t for t in self.transitions.values() if state in t.sources]
 

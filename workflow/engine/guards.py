@@ -78,6 +78,12 @@ def who(wf: Workflow, action: Action, person: Actor, where: Situation) -> list[M
     return denials
 
 
+def recused(wf: Workflow, username: str, data: Mapping[str, Any]) -> bool:
+    """Whether the document is about this person (a field the flowchart's `recuse` names holds their
+    username), so that they may neither see nor handle it whatever roles they hold."""
+    return any(data.get(name) == username for name in wf.chart.recuse)
+
+
 def can_view(wf: Workflow, state: str, person: Actor, place_ids: frozenset[int]) -> bool:
     allowed = wf.states[state].view or wf.chart.view
     held = person.roles_at(set(place_ids))

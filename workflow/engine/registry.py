@@ -68,6 +68,13 @@ class Registry:
     def charts(self) -> list[Workflow]:
         return sorted(self.latest.values(), key=lambda w: w.chart.code)
 
+    def power_charts(self) -> list[Workflow]:
+        """The power list's flowcharts (F01..), without the villagers' voice (V01..)."""
+        return [wf for wf in self.charts() if not wf.voice]
+
+    def voice_charts(self) -> list[Workflow]:
+        return [wf for wf in self.charts() if wf.voice]
+
 
 def load(paths: Iterable[Path] = ()) -> Registry:
     """Load and check a definitions set; raise DefinitionError listing every problem, or return it all."""
@@ -80,7 +87,7 @@ def load(paths: Iterable[Path] = ()) -> Registry:
     full_set = False
     for p in paths:
         if p.is_dir():
-            flowchart_files += sorted(p.glob("f[0-9][0-9]*.yaml"))
+            flowchart_files += sorted(p.glob("f[0-9][0-9]*.yaml")) + sorted(p.glob("v[0-9][0-9]*.yaml"))
             full_set = True
         elif p.exists():
             flowchart_files.append(p)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 FieldType = Literal["text", "integer", "amount", "date", "choice", "boolean", "tally", "id_card", "phone"]
 TransitionKind = Literal["forward", "return", "withdraw", "objection", "reject"]
 Level = Literal["village", "township", "county"]
-Board = Literal["power_list", "works", "results", "assets"]
+Board = Literal["power_list", "works", "results", "assets", "voice"]
 
 IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -125,17 +125,23 @@ class Procedure(Frozen):
 
 
 class Flowchart(Frozen):
-    """One flowchart as written; `workflow.registry` expands includes into a `Workflow`."""
+    """One flowchart as written; `workflow.registry` expands includes into a `Workflow`.
+
+    Codes F01..F32 are the power list's flowcharts, each serving catalogue items; codes V01.. are the
+    villagers' voice (诉求, 举报, 异议), which serve no item: they watch the power list, not exercise it.
+    `recuse` names fields that hold the username of a person the document is about (the cadre a 举报
+    names): that person may neither see nor handle it, whatever roles they hold."""
 
     id: str
     version: int = Field(ge=1)
-    code: str = Field(pattern=r"^F\d{2}$")
+    code: str = Field(pattern=r"^[FV]\d{2}$")
     title: str
-    items: tuple[str, ...]
+    items: tuple[str, ...] = ()
     board: Board = "results"
     legal_basis: tuple[str, ...] = ()
     constants: dict[str, int] = {}
     view: Optional[tuple[str, ...]] = None
+    recuse: tuple[str, ...] = ()
     start: StartSpec
     initial: str
     include: tuple[Include, ...] = ()

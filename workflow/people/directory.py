@@ -20,10 +20,17 @@ from workflow.engine.flowchart import Support
 from workflow.engine.schema import IDENT
 from workflow.errors import InputError, NotFound, PermissionDenied
 from workflow.ledger.keyring import Keyring
+from workflow.messages import Code
 from workflow.store.database import utcnow
 from workflow.store.tables import Place, RoleAssignment, User, UserKey
 
 PARENT_KIND = {"county": None, "township": "county", "village": "township"}
+# The portal's own account signs what villagers send without an account (诉求, 举报, 异议, ratings); its
+# role is held by nobody else, so no cadre can act as a villager.
+PORTAL_USERNAME = "cunwu_portal"
+PORTAL_ROLE = "villager"
+PORTAL_ROLE_ONLY = Code("directory.portal-role", "“%(role)s”角色只由村务公开平台账户担任，不能授予个人")
+PORTAL_NAME_RESERVED = Code("directory.portal-name", "用户名“%(username)s”保留给村务公开平台账户")
 KIND_TITLE = {"county": "县（市）", "township": "乡镇", "village": "村"}
 _hasher = PasswordHasher()
 MIN_PASSWORD = 8
@@ -99,6 +106,8 @@ def hash_password(password: str) -> str:
 
 def add_user(session: Session, support: Support, username: str, display_name: str, password: str,
              role: str, place_key: str, *, keyring: Keyring) -> User:
+    if username == PORTAL_USERNAME:
+        raise InputError(PORTAL_NAME_RESERVED(username=username))
     return add_user_with_hash(session, support, username, display_name, hash_password(password), role, place_key,
                               password=password, keyring=keyring)
 
@@ -132,6 +141,8 @@ def reissue_key(session: Session, keyring: Keyring, user: User, password: str) -
 def grant(session: Session, support: Support, user: User, role: str, place_key: str) -> RoleAssignment:
     if role not in support.roles.roles:
         raise InputError(f"未知角色“{role}”（见 definitions/roles.yaml）")
+    if role == PORTAL_ROLE and user.username != PORTAL_USERNAME:
+        raise InputError(PORTAL_ROLE_ONLY(role=support.roles.roles[role].title))
     place = find_place(session, place_key)
     level = support.roles.roles[role].level
     if place.kind != level:

@@ -218,3 +218,42 @@ class UserKey(Base):
     registered_index: Mapped[int] = mapped_column(BigInteger)
     revoked_index: Mapped[Optional[int]] = mapped_column(BigInteger)
     revoked_reason: Mapped[Optional[str]] = mapped_column(String(32))
+
+
+class VoiceTicket(Base):
+    """A villager's 查询码 for a 诉求, 举报 or 异议 sent through the portal, and their contact if they gave one.
+
+    Kept off the signed log on purpose: the log is append-only and exported to auditors, and a name and
+    phone must stay erasable and out of every public page and export. Only the code's SHA-256 is kept, so
+    the table does not hand out codes. A submission that repeats an open one (same village, subject and
+    text) joins that document (`merged`) instead of opening another."""
+
+    __tablename__ = "voice_tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    merged: Mapped[bool] = mapped_column(Boolean, default=False)
+    contact_name: Mapped[Optional[str]] = mapped_column(String(50))
+    contact_phone: Mapped[Optional[str]] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ObjectionLink(Base):
+    """An 异议 document and the 公示 document it objects to."""
+
+    __tablename__ = "objection_links"
+
+    objection_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+
+
+class Recusal(Base):
+    """A person who may neither see nor handle a document because it is about them (the cadre a 举报
+    names); written with the step that names them, so the worklist can leave the document out."""
+
+    __tablename__ = "recusals"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
