@@ -149,7 +149,7 @@ def test_villager_reads_the_public_portal(browser: Browser, served: Served) -> N
         site.county.service.step(user, doc_id, tid, values, uploads, password=PASSWORD)
     j = journey(browser, served, "villager")
     j.go("/public/")
-    expect(j.page.locator("#boards a")).to_have_count(4)
+    expect(j.page.locator("#boards a")).to_have_count(5)
     j.shot("portal")
     j.page.get_by_role("link", name="权力清单 事项、流程图、政策依据").click()
     expect(j.page.locator(".item")).to_have_count(28)

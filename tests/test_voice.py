@@ -52,7 +52,8 @@ def test_an_anonymous_petition_is_a_document_signed_by_the_portal(county: County
     receipt = county.intake.submit(petition(county))
     assert CODE.match(receipt.code) and not receipt.merged
     view = county.service.show(receipt.document_id)
-    assert (view["workflow"], view["state"], view["place"]) == ("petition", "registered", f"{COUNTY}/{TOWNSHIP}/{VILLAGE}")
+    assert (view["workflow"], view["state"]) == ("petition", "registered")
+    assert view["place"] == f"{COUNTY}/{TOWNSHIP}/{VILLAGE}"
     start = view["history"][0]
     assert (start["actor"], start["role"]) == (directory.PORTAL_USERNAME, "villager")
     assert view["data"] == {"category": "投诉", "content": "二组路灯坏了三个月没人修", "named": False}

@@ -27,6 +27,7 @@ from web import (
     searching,
     security,
     tasks,
+    voice,
 )
 from web.config import DEFAULTS, secret_key
 from web.lockout import Lockout
@@ -65,6 +66,7 @@ def create_app(config: Union[Mapping[str, Any], object, None] = None) -> Flask:
     access.register(app)
     _templates(app)
     _blueprints(app)
+    voice.register(app)
     if app.config["CUNWU_INDEX_ON_START"]:
         searching.start_catching_up(app)
     return app

@@ -129,10 +129,13 @@ def _page(doc_id: int, failed: Optional[tuple[str, forms.ActionForm, list[str]]]
     history = [{**h, "rows": field_rows(wf, h["fields"])} for h in view["history"]]
     due = view["due_at"]
     colour = worklist.colour(datetime.fromisoformat(due), rt.now()) if due else None
+    intake = rt.context.intake
     return render_template("documents/show.html", view=view, wf=wf,
                            summary=field_rows(wf, view["data"], steps=[h["fields"] for h in view["history"]]),
                            actions=actions, problems=orphaned, history=history, colour=colour,
-                           statuses=signing.statuses(rt, doc_id, view["history"])), status
+                           statuses=signing.statuses(rt, doc_id, view["history"]),
+                           contacts=intake.contacts(doc_id) if wf.voice else [],
+                           seconded=intake.duplicates(doc_id) if wf.voice else 0), status
 
 
 @bp.route("/<int:doc_id>")

@@ -25,7 +25,7 @@ PER_PAGE = 20
 
 @bp.route("/")
 def index():
-    return render_template("public/index.html", boards=BOARDS)
+    return render_template("public/index.html", boards=BOARDS, villages=scope.villages(runtime().db))
 
 
 @bp.route("/powers")

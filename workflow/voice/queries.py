@@ -31,3 +31,20 @@ def open_voices(db: Database, registry: Registry, village_id: int,
     with db.read() as s:
         return list(s.scalars(select(Document.id).where(Document.place_id == village_id, clause)
                               .order_by(Document.id)))
+
+
+def notices_in_progress(db: Database, registry: Registry, village_id: int | None = None,
+                        limit: int = 100) -> list[int]:
+    """Documents whose 公示 is in progress (a disclosing, not final state of a power-list flowchart), the
+    ones a villager may object to, most recently changed first."""
+    clauses = [and_(Document.workflow_id == wf.id, Document.workflow_version == wf.version,
+                    Document.state.in_(sorted(s for s in wf.states if wf.publicizing(s))))
+               for wf in registry.workflows.values()
+               if not wf.voice and any(wf.publicizing(s) for s in wf.states)]
+    if not clauses:
+        return []
+    query = select(Document.id).where(or_(*clauses))
+    if village_id is not None:
+        query = query.where(Document.place_id == village_id)
+    with db.read() as s:
+        return list(s.scalars(query.order_by(Document.updated_at.desc(), Document.id.desc()).limit(limit)))
