@@ -5,6 +5,7 @@ The paths live in tests/scenarios/<flowchart id>.yaml; together they must take e
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from workflow.people.directory import PORTAL_ROLE, PORTAL_USERNAME
 SCENARIOS = Path(__file__).parent / "scenarios"
 PASSING_TALLY = {"expected": 30, "present": 30, "yes": 30, "no": 0, "abstain": 0}
 FAILING_TALLY = {"expected": 30, "present": 20, "yes": 5, "no": 15, "abstain": 0}
+PATH_START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 
 
 def scenario(workflow_id: str) -> dict:
@@ -60,7 +62,10 @@ def form(wf: Workflow, action: Action, overrides: dict, today: str) -> tuple[dic
 
 
 def walk(county: County, wf: Workflow, spec: dict, steps: list) -> dict:
+    """Start a document on PATH_START and take the steps, waiting out a time limit only where a step's rule
+    asks for it (so the clock stays inside the holiday calendar's years)."""
     service, clock = county.service, county.clock
+    clock.now = PATH_START
     today = clock().date().isoformat()
     start = spec["start"]
     values, uploads = form(wf, wf.start, {**spec.get("fields", {}), **start.get("fields", {})}, today)
@@ -72,7 +77,8 @@ def walk(county: County, wf: Workflow, spec: dict, steps: list) -> dict:
         action = wf.transitions[tid]
         values, uploads = form(wf, action, {**spec.get("fields", {}), **extra}, clock().date().isoformat())
         actor = view["history"][-1]["actor"] if action.by_previous_actor else county.user_for(action.roles)
-        clock.pass_deadline(view["due_at"])
+        if any("deadline_passed" in c.rule.names for c in action.conditions):
+            clock.pass_deadline(view["due_at"])
         username, credential = _actor(county, action.roles) if actor == PORTAL_ROLE else (actor, {"password": PASSWORD})
         view = service.step(username, doc_id, tid, values, uploads, comment=f"测试：{action.title}", **credential)
     return view

@@ -168,7 +168,7 @@ def test_an_open_objection_keeps_the_notice_from_closing(county: County) -> None
     objection = county.service.show(receipt.document_id)
     assert objection["data"]["subject_doc"] == notice and objection["place"].endswith(VILLAGE)
     assert objections.open_objections(county.db, county.registry, notice) == [receipt.document_id]
-    county.clock.advance(days=6)
+    county.clock.pass_deadline(county.service.show(notice)["due_at"])
     offers = {o["id"]: o for o in county.service.show(notice, "vc_chair")["actions"]}
     assert not offers["close_posting"]["allowed"]
     assert offers["close_posting"]["reasons"][0].code == "objection.open"
@@ -183,7 +183,7 @@ def test_an_open_objection_keeps_the_notice_from_closing(county: County) -> None
     county.intake.rate(receipt.code, satisfied=True)
     assert objections.open_objections(county.db, county.registry, notice) == []
     assert objections.objections_of(county.db, notice) == [receipt.document_id]
-    county.clock.advance(days=6)
+    county.clock.pass_deadline(county.service.show(notice)["due_at"])
     assert county.service.step("vc_chair", notice, "close_posting", {}, password=PASSWORD)["state"] == "archived"
 
 

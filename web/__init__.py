@@ -86,7 +86,11 @@ def _login(app: Flask) -> None:
 
 
 def _templates(app: Flask) -> None:
-    app.jinja_env.filters.update(localtime=display.localtime, size=display.size_text)
+    def deadline(value: Any) -> str:
+        rt: Runtime = app.extensions["cunwu"]
+        return display.deadline_text(value, rt.registry.support.calendar)
+
+    app.jinja_env.filters.update(localtime=display.localtime, size=display.size_text, deadline=deadline)
     app.jinja_env.globals.update(value_text=display.value_text, diagrams_available=diagram.available)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

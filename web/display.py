@@ -9,6 +9,8 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, Iterable, Optional, Sequence, Union
 
+from workflow.engine import deadlines
+from workflow.engine.calendar import Calendar
 from workflow.engine.fields import TALLY_KEYS, TALLY_TITLES, mask
 from workflow.engine.flowchart import Workflow
 
@@ -21,6 +23,12 @@ def localtime(value: Union[datetime, str, None], with_time: bool = True) -> str:
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     local = moment.astimezone(CHINA)
     return local.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+
+
+def deadline_text(value: Union[datetime, str], calendar: Calendar) -> str:
+    """A time limit as the instant it ends, e.g. '2026-03-09 24:00', never rounded to a date."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return deadlines.end_text(moment, calendar)
 
 
 def tally_text(value: dict) -> str:

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Optional
 
-from workflow.documents import disclosure
+from workflow.documents import disclosure, worklist
 from workflow.documents.service import Service
 from workflow.engine import registry as registry_mod
 from workflow.engine.registry import Registry
@@ -48,15 +48,19 @@ def init(home: Path, db_url: Optional[str] = None, origin: Optional[str] = None,
     keys exist and the log begins with the genesis entry that names them; safe to run again.
 
     After an upgrade, what a migration cannot derive from the database alone is filled in from the
-    definitions (which documents have been disclosed)."""
+    definitions (which documents have been disclosed), and pending time limits are recounted with the
+    holiday calendar (a new rule or an amended schedule)."""
     home.mkdir(parents=True, exist_ok=True)
     (home / "blobs").mkdir(exist_ok=True)
     db = Database(resolve_url(db_url, home))
     try:
         before = migrate.current(db)
         migrate.upgrade(db)
-        if before is not None and before != migrate.head():
-            disclosure.backfill(db, registry or registry_mod.load())
+        if before is not None:
+            registry = registry or registry_mod.load()
+            if before != migrate.head():
+                disclosure.backfill(db, registry)
+            worklist.refresh_due(db, registry)
         keyring = bootstrap_keys(home, db, origin)
         if origin is not None and origin != keyring.log.origin:
             raise CunwuError(f"签名日志已命名为 {keyring.log.origin}，不能改为 {origin}")

@@ -16,6 +16,9 @@ from workflow.cli.base import (
 from workflow.engine import diagram
 from workflow.engine import registry as registry_mod
 from workflow.errors import DefinitionError
+from workflow.store.database import utcnow
+
+CALENDAR_WARNING_DAYS = 60
 
 
 @main.command()
@@ -112,6 +115,27 @@ def definitions_check(paths: tuple[Path, ...], as_json: bool) -> None:
             sys.exit(exc.exit_code)
         raise
     summary = {"ok": True, "flowcharts": len(reg.workflows),
-               "items": len(reg.support.catalogue.items) if reg.support.catalogue else None}
+               "items": len(reg.support.catalogue.items) if reg.support.catalogue else None,
+               "calendar_until": reg.support.calendar.last.isoformat()}
     emit(as_json, summary, lambda s: f"定义校验通过：{s['flowcharts']} 个流程图"
-         + (f"，{s['items']} 个权力事项" if s["items"] is not None else ""))
+         + (f"，{s['items']} 个权力事项" if s["items"] is not None else "")
+         + f"；节假日安排收录至 {s['calendar_until']}")
+
+
+@definitions.command("calendar")
+@JSON_OPTION
+def definitions_calendar(as_json: bool) -> None:
+    """节假日安排：时区、收录的年份及其依据。期间算到收录范围以外时会被拒绝，须先补充下一年。"""
+    calendar = registry_mod.load().support.calendar
+    data = calendar.describe()
+    today = utcnow().astimezone(calendar.zone).date()
+    data["days_left"] = (calendar.last - today).days
+
+    def text(d: dict) -> str:
+        lines = [f"时区：{d['timezone']}；节假日安排收录 {d['first']} 至 {d['last']}（{d['file']}）"]
+        lines += [f"  {year} 年：{source}" for year, source in d["years"].items()]
+        if d["days_left"] < CALENDAR_WARNING_DAYS:
+            lines.append(f"注意：距收录范围结束只有 {max(d['days_left'], 0)} 天，跨过 {d['last']} 的期间将无法计算；"
+                         "请补充下一年的节假日安排（见 definitions/README.md「节假日安排」）")
+        return "\n".join(lines)
+    emit(as_json, data, text)

@@ -1,6 +1,8 @@
 """`cunwu doc`: start, step, show, list and draw documents through the service."""
 from __future__ import annotations
 
+from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import click
@@ -16,7 +18,8 @@ from workflow.cli.base import (
     read_uploads,
 )
 from workflow.documents.service import Upload
-from workflow.engine import diagram
+from workflow.engine import deadlines, diagram
+from workflow.engine.calendar import Calendar
 
 
 @main.group(cls=Group)
@@ -24,10 +27,11 @@ def doc() -> None:
     """文书：发起、办理、查看、列出。"""
 
 
-def show_text(d: dict) -> str:
+def show_text(calendar: Calendar, d: dict) -> str:
+    due = deadlines.end_text(datetime.fromisoformat(d["due_at"]), calendar) if d.get("due_at") else None
     lines = [f"文书 {d['id']}：{d['title']}", f"  流程：{d['code']} {d['workflow_title']}（v{d['workflow_version']}）",
              f"  地点：{d['place']}", f"  状态：{d['state_title']}（{d['state']}）"
-             + (f"，时限至 {d['due_at'][:16]}" if d.get("due_at") else "")]
+             + (f"，时限至 {due}（{calendar.zone.key}）" if due else "")]
     if "history" in d:
         lines.append("  历史：")
         for h in d["history"]:
@@ -78,7 +82,7 @@ def doc_start(ctx: click.Context, workflow_id: str, place_key: str, title: str, 
     wf = c.registry.find(workflow_id)
     doc_id = c.service.start(username, wf.id, place_key, title, values, assign_slots(wf.start, uploads), comment,
                              password=password)
-    emit(as_json, c.service.show(doc_id, username), show_text)
+    emit(as_json, c.service.show(doc_id, username), partial(show_text, c.registry.support.calendar))
 
 
 @doc.command("step")
@@ -103,7 +107,7 @@ def doc_step(ctx: click.Context, doc_id: int, transition: str, username: str, fi
     action = wf.transitions.get(transition)
     uploads = assign_slots(action, uploads) if action else uploads
     emit(as_json, c.service.step(username, doc_id, transition, values, uploads, comment, expect_version,
-                                 password=password), show_text)
+                                 password=password), partial(show_text, c.registry.support.calendar))
 
 
 @doc.command("show")
@@ -113,7 +117,8 @@ def doc_step(ctx: click.Context, doc_id: int, transition: str, username: str, fi
 @click.pass_context
 def doc_show(ctx: click.Context, doc_id: int, username: str | None, as_json: bool) -> None:
     """查看文书：状态、历史，以及该用户可办理的操作和所需内容。"""
-    emit(as_json, context(ctx).service.show(doc_id, username), show_text)
+    c = context(ctx)
+    emit(as_json, c.service.show(doc_id, username), partial(show_text, c.registry.support.calendar))
 
 
 @doc.command("list")

@@ -24,6 +24,7 @@ from workflow import context as app
 from workflow.demo.scenarios import SCENARIOS
 from workflow.documents.service import Service, Upload
 from workflow.engine import registry as registry_mod
+from workflow.engine.calendar import CalendarError
 from workflow.engine.fields import valid_id_card
 from workflow.engine.flowchart import Action, Workflow
 from workflow.engine.registry import Registry
@@ -35,6 +36,7 @@ from workflow.store.blobs import BlobStore
 from workflow.store.database import utcnow
 
 DEMO_PASSWORD = "cunwu-demo"
+CALENDAR_STEP_BACK = 31  # days: a start whose first time limit ends past the holiday calendar begins this much earlier
 DEMO_ORIGIN = "cunwu.demo/lianyuan"
 DEMO_KDF = KdfParams(time_cost=1, memory_cost_kib=1024, parallelism=1)
 COUNTY = ("涟源市", "lianyuan")
@@ -201,8 +203,12 @@ def _document(service: Service, clock: _Clock, wf: Workflow, village: Place, rng
     title, start_values = _vary(wf, scenario, rng)
     values = _form(wf, wf.start, {**scenario["fields"], **start_values}, rng, clock.now)
     actor = _actor(wf, wf.start, None, village)
-    doc_id = service.start(actor, wf.id, village.path, title, values, _files(wf.start, title, clock.now, rng),
-                           rng.choice(REMARKS) if rng.random() < 0.3 else None, password=DEMO_PASSWORD)
+    files, remark = _files(wf.start, title, clock.now, rng), rng.choice(REMARKS) if rng.random() < 0.3 else None
+    try:
+        doc_id = service.start(actor, wf.id, village.path, title, values, files, remark, password=DEMO_PASSWORD)
+    except CalendarError:
+        clock.now -= timedelta(days=CALENDAR_STEP_BACK)
+        doc_id = service.start(actor, wf.id, village.path, title, values, files, remark, password=DEMO_PASSWORD)
     view = service.show(doc_id)
     steps = 1
     for entry in path:

@@ -122,10 +122,11 @@ class Service:
                     raise StepRefused(START_REFUSED(workflow=wf.title), tuple(denials))
                 role = guards.acting_role(wf, wf.start, who, where)
                 state = wf.initial
+                due_at = self._due(wf, state, now)
                 doc = Document(workflow_id=wf.id, workflow_version=wf.version, place_id=village.id, title=title,
                                state=state, data=dict(parsed), version=0, created_by=user.id, created_at=now,
                                updated_at=now, state_entered_at=now,
-                               due_at=deadlines.due(now, wf.states[state].deadline))
+                               due_at=due_at)
                 s.add(doc)
                 s.flush()
                 self._append(s, doc, wf, wf.start, None, state, who, role, now, parsed, uploads, comment, seq=0,
@@ -175,6 +176,7 @@ class Service:
                 new_state = self.registry.engine.fire(
                     wf.id, wf.version, doc.state, transition,
                     lambda: tuple(guards.what(wf, action, where, parsed, given)))
+                due_at = self._due(wf, new_state, now)
                 role = guards.acting_role(wf, action, who, where)
                 from_state = doc.state
                 self._append(s, doc, wf, action, from_state, new_state, who, role, now, parsed, uploads, comment,
@@ -183,7 +185,7 @@ class Service:
                     update(Document)
                     .where(Document.id == doc.id, Document.version == doc.version)
                     .values(state=new_state, version=doc.version + 1, data={**doc.data, **parsed}, updated_at=now,
-                            state_entered_at=now, due_at=deadlines.due(now, wf.states[new_state].deadline))
+                            state_entered_at=now, due_at=due_at)
                     .execution_options(synchronize_session=False))
                 if moved.rowcount != 1:
                     raise Conflict(TAKEN_BY_OTHER(doc=doc_id))
@@ -249,6 +251,9 @@ class Service:
         if doc is None:
             raise NotFound(NO_SUCH_DOCUMENT(doc=doc_id))
         return doc
+
+    def _due(self, wf: Workflow, state: str, entered: datetime) -> Optional[datetime]:
+        return deadlines.due(entered, wf.states[state].deadline, self.registry.support.calendar)
 
     @staticmethod
     def _may_view(wf: Workflow, doc: Document, who: Principal, place_ids: frozenset[int]) -> bool:

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Optional
 
-from sqlalchemy import ColumnElement, case, exists, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, case, exists, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from workflow.engine import deadlines
+from workflow.engine.calendar import CalendarError
 from workflow.engine.registry import Registry
 from workflow.people.directory import find_user
 from workflow.store.database import Database
@@ -120,3 +122,30 @@ def counts(db: Database, registry: Registry, username: str, now: datetime) -> di
                         .where(condition)).one()
     total, overdue, soon = row
     return {"red": overdue, "yellow": soon, "green": total - overdue - soon, "total": total}
+
+
+def refresh_due(db: Database, registry: Registry) -> int:
+    """Recompute every pending time limit from when its state was entered, so that limits stored by an
+    older rule (before periods followed 民法典 Arts. 201 and 203) or under an amended holiday calendar read
+    as the law counts them. A limit the calendar cannot reach yet keeps its stored value. Safe to run again;
+    returns the documents changed."""
+    changed = 0
+    calendar = registry.support.calendar
+    with db.write() as s:
+        rows = s.execute(select(Document.id, Document.workflow_id, Document.workflow_version, Document.state,
+                                Document.state_entered_at, Document.due_at)
+                         .where(Document.due_at.is_not(None))).all()
+        for doc_id, workflow_id, version, state, entered, stored in rows:
+            wf = registry.workflows.get((workflow_id, version))
+            spec = wf.states.get(state) if wf is not None else None
+            if spec is None or entered is None:
+                continue
+            try:
+                due = deadlines.due(entered, spec.deadline, calendar)
+            except CalendarError:
+                continue
+            if due != stored:
+                s.execute(update(Document).where(Document.id == doc_id).values(due_at=due)
+                          .execution_options(synchronize_session=False))
+                changed += 1
+    return changed

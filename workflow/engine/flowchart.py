@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
+from workflow.engine.calendar import Calendar
 from workflow.engine.rules import Rule
 from workflow.engine.schema import (
     AttachmentSpec,
@@ -63,6 +64,7 @@ class Support:
     quorums: QuorumsFile
     negative: NegativeListFile
     catalogue: Optional[CatalogueFile]
+    calendar: Calendar
     quorum_rules: dict[str, Rule] = field(default_factory=dict)
 
 

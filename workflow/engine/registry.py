@@ -13,12 +13,14 @@ from typing import Any, Iterable, Optional
 from pydantic import BaseModel, ValidationError
 
 import definitions as _definitions_package
+from workflow.engine import calendar as calendar_mod
 from workflow.engine import yamlsource
 from workflow.engine.checks import check_catalogue, check_support, check_workflow, located
 from workflow.engine.flowchart import CompiledRule, Support, Workflow, start_action, transition_action
 from workflow.engine.machine import Engine
 from workflow.engine.rules import RuleSyntaxError, parse
 from workflow.engine.schema import (
+    CalendarFile,
     CatalogueFile,
     Flowchart,
     NegativeListFile,
@@ -33,7 +35,11 @@ from workflow.errors import DefinitionError, NotFound, Problem
 def default_dir() -> Path:
     """The definitions shipped with cunwu, unless CUNWU_DEFINITIONS points elsewhere."""
     override = os.environ.get("CUNWU_DEFINITIONS")
-    return Path(override) if override else Path(_definitions_package.__file__).parent
+    return Path(override) if override else shipped_dir()
+
+
+def shipped_dir() -> Path:
+    return Path(_definitions_package.__file__).parent
 
 
 @dataclass
@@ -106,7 +112,8 @@ def load(paths: Iterable[Path] = ()) -> Registry:
             procedures_raw[raw.get("procedure")] = (pfile, raw)
         elif raw is not None:
             problems.append(Problem(str(pfile), 1, "schema", "程序文件须为映射"))
-    if roles is None or quorums is None or negative is None:
+    calendar = _calendar(base, problems)
+    if roles is None or quorums is None or negative is None or calendar is None:
         raise DefinitionError(problems)
 
     quorum_rules = {}
@@ -117,7 +124,7 @@ def load(paths: Iterable[Path] = ()) -> Registry:
             line = yamlsource.line_at(quorums_raw, ("quorums", qid, "rule"))
             problems.append(Problem(str(base / "quorums.yaml"), line, "bad-rule", f"法定规则 {qid}：{exc}"))
     support = Support(roles=roles, quorums=quorums, negative=negative, catalogue=catalogue,
-                      quorum_rules=quorum_rules)
+                      quorum_rules=quorum_rules, calendar=calendar)
     problems += check_support(support, base)
 
     charts: list[Flowchart] = []
@@ -157,6 +164,19 @@ def load(paths: Iterable[Path] = ()) -> Registry:
     if problems:
         raise DefinitionError(problems)
     return Registry(support=support, workflows=workflows, engine=Engine(workflows.values()), source_dir=base)
+
+
+def _calendar(base: Path, problems: list[Problem]) -> Optional[calendar_mod.Calendar]:
+    """The definitions' own calendar.yaml, or the shipped one: the State Council's schedule is national."""
+    path = base / "calendar.yaml"
+    if not path.exists():
+        path = shipped_dir() / "calendar.yaml"
+    spec, raw = _parse(path, CalendarFile, problems)
+    if spec is None:
+        return None
+    calendar, found = calendar_mod.build(spec, raw, str(path))
+    problems += found
+    return calendar
 
 
 def _parse(path: Path, model: type[BaseModel], problems: list[Problem]) -> tuple[Any, Any]:

@@ -6,6 +6,7 @@ schema cannot (reachability, roles, rules). Both report through `Problem`s locat
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -196,3 +197,24 @@ class CatalogueItem(Frozen):
 class CatalogueFile(Frozen):
     categories: dict[str, Category]
     items: dict[str, CatalogueItem]
+
+
+class HolidaySpan(Frozen):
+    """Days off in one run, as a State Council notice lists them (放假调休, including moved weekends)."""
+
+    name: str
+    first: date = Field(alias="from")
+    last: date = Field(alias="to")
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class CalendarYear(Frozen):
+    source: str
+    holidays: tuple[HolidaySpan, ...]
+    workdays: tuple[date, ...] = ()
+
+
+class CalendarFile(Frozen):
+    timezone: str = "Asia/Shanghai"
+    years: dict[int, CalendarYear]
