@@ -10,9 +10,8 @@ service, each step signed, and then copies those documents with SQL, rows only (
 attachments), under new numbers, until there are `--documents` (7 s). A copy's steps point at the
 original's log entries, so its page checks real signatures at the same cost, and reports them as
 belonging to another document: the signature status is red for copies. The archive index is then
-rebuilt from the database as `cunwu serve` would at start, except that each original is loaded through
-the service once and its copies are indexed from it (see index_county): about 780,000 index records,
-49 minutes on 2 cores. The data directory is reused by later runs, which start measuring at once.
+rebuilt from the database as `cunwu reindex --engine tantivy` does (`--engine whoosh` for Whoosh),
+about 780,000 index records. The data directory is reused by later runs, which start measuring at once.
 
 The load is a closed loop: each of `--users` threads logs in as the busiest village's Party secretary
 over its own keep-alive connection and requests the page again as soon as the previous answer arrives,
@@ -25,6 +24,7 @@ page is the HTML only; its flowchart SVG is a separate, cached request.
 from __future__ import annotations
 
 import argparse
+import os
 import http.client
 import random
 import re
@@ -36,21 +36,17 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import Callable, Optional
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from search.extract import BlobText  # noqa: E402
-from search.index import index_path, rebuild  # noqa: E402
 from search.indexer import Indexer  # noqa: E402
-from search.outbox import Loaded  # noqa: E402
-from search.records import records_for  # noqa: E402
 from workflow import context as app  # noqa: E402
 from workflow.demo import county as demo
 from workflow.store.database import Database
-from workflow.store.tables import Document, IndexOutbox, Place  # noqa: E402
+from workflow.store.tables import Document, Place  # noqa: E402
 
 USER = "shimenkan_party_secretary"
 VILLAGE = "石门坎村"
@@ -59,7 +55,7 @@ QUERIES = ["道路", "低保", "张", "危房改造", "居住证明", "2025", "�
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
-def build(home: Path, documents: int, base: int) -> None:
+def build(home: Path, documents: int, base: int, engine: str) -> None:
     """A demo county of `base` signed documents, copied with SQL up to `documents`, and its archive index;
     whatever an earlier run made is reused."""
     if not (home / "cunwu.db").exists():
@@ -77,52 +73,27 @@ def build(home: Path, documents: int, base: int) -> None:
     finally:
         db.dispose()
     started = time.perf_counter()
-    indexed = index_county(home)
+    indexed = index_county(home, engine)
     if indexed:
         print(f"index: {indexed} documents indexed in {time.perf_counter() - started:.0f} s", flush=True)
 
 
-def index_county(home: Path) -> int:
-    """Build the archive index as a rebuild at `cunwu serve`'s start would, unless it is already level
-    with the database; returns the documents indexed.
-
-    Loading a document through the service costs more than indexing it, and a copy's view differs from
-    its original's only in number and title (its records are then the same as its own load gives), so
-    each original is loaded once and its copies are indexed from it. Attachment text is remembered for
-    the whole run, since every copy cites its original's files. The outbox rows the demo's steps left are
-    covered by the rebuild and deleted, as `Indexer.reindex` does, or the server would replay them while
-    it is measured.
-    """
+def index_county(home: Path, engine: str) -> int:
+    """Rebuild the archive index with `engine` as `cunwu reindex --engine` does, unless it already is
+    that engine's index and level with the database; returns the documents indexed."""
     context = app.open_context(home)
     try:
         indexer = Indexer(context)
         try:
-            if indexer.check().ok:
+            if indexer.engine.name == engine and indexer.check().ok:
                 return 0
+            started, cpu = time.perf_counter(), time.process_time()
+            records = indexer.reindex(engine)
+            print(f"reindex ({engine}): {records:,} index records in {time.perf_counter() - started:.0f} s "
+                  f"({time.process_time() - cpu:.0f} s CPU in this process), load {os.getloadavg()[:2]}", flush=True)
+            return len(indexer.source.document_ids())
         finally:
             indexer.close()
-        with context.db.read() as s:
-            covered = s.scalar(select(func.max(IndexOutbox.id))) or 0
-            titles = dict(s.execute(select(Document.id, Document.title).order_by(Document.id)).all())
-            originals = s.scalar(select(func.max(Document.id)).where(Document.title.not_like(f"%{COPY}"))) or 0
-        text_of = BlobText(context.service.blobs.get, capacity=1_000_000)
-        loaded: dict[int, Loaded] = {}
-
-        def documents() -> Iterator[list[dict]]:
-            for doc_id, title in titles.items():
-                if doc_id <= originals:
-                    found = loaded[doc_id] = indexer.load(doc_id)
-                else:
-                    view, wf, chain = loaded[(doc_id - 1) % originals + 1]
-                    found = ({**view, "id": doc_id, "title": title}, wf, chain)
-                yield records_for(*found, text_of)
-                if doc_id % 10_000 == 0:
-                    print(f"  indexed {doc_id}/{len(titles)}", flush=True)
-
-        rebuild(index_path(home), documents())
-        with context.db.write() as s:
-            s.execute(delete(IndexOutbox).where(IndexOutbox.id <= covered))
-        return len(titles)
     finally:
         context.close()
 
@@ -265,8 +236,10 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--port", type=int, default=8093)
+    parser.add_argument("--engine", choices=["whoosh", "tantivy"], default="tantivy",
+                        help="archive search engine; the index is rebuilt when it is another one")
     args = parser.parse_args()
-    build(args.home, args.documents, args.base)
+    build(args.home, args.documents, args.base, args.engine)
     docs = village_documents(args.home)
     print(f"county: {document_count(args.home)} documents; {VILLAGE}: {len(docs)}; user {USER}; "
           f"{args.users} concurrent users, {args.seconds:g} s per page")

@@ -1,9 +1,9 @@
 """`cunwu search` and `cunwu reindex`: the archive search from the command line, and its upkeep.
 
-The search modules (Whoosh, jieba, OpenCC) are imported inside the commands, so the rest of the
-command line does not pay for them at every start. A search first applies what the index outbox
-holds, so it sees every committed step; if another process (the web server's indexer) holds the
-index at that moment, it searches what is there and says how many documents may be missing.
+The search modules (Whoosh, tantivy, jieba, OpenCC) are imported inside the commands, so the rest of
+the command line does not pay for them at every start. A search first applies the changes the index
+has not yet seen, so it sees every committed step; if another process (the web server's indexer)
+holds the index at that moment, it searches what is there and says how many changes may be missing.
 """
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def state_text(state: dict[str, Any]) -> str:
         return "检索索引与数据库一致。"
     lines = ["检索索引与数据库不一致："]
     if state["pending"]:
-        lines.append(f"  待索引（outbox 中）{state['pending']} 条")
+        lines.append(f"  尚未编入索引的办理记录 {state['pending']} 条")
     if state["missing"]:
         lines.append(f"  索引中缺少的文书：{', '.join(map(str, state['missing']))}")
     for stale in state["stale"]:
@@ -132,7 +132,7 @@ def _user_id(c: Any, username: Optional[str]) -> int:
 
 
 def _bring_up_to_date(indexer: Any) -> None:
-    from search.index import IndexBusy
+    from search.engine import IndexBusy
 
     try:
         report = indexer.update(timeout=5.0)
@@ -144,15 +144,23 @@ def _bring_up_to_date(indexer: Any) -> None:
 
 
 @main.command("reindex")
+@click.option("--engine", type=click.Choice(["whoosh", "tantivy"]), default=None,
+              help="用此检索引擎重建（默认：沿用当前引擎）；whoosh 适合小规模，tantivy 适合全县")
 @JSON_OPTION
 @click.pass_context
-def reindex_command(ctx: click.Context, as_json: bool) -> None:
+def reindex_command(ctx: click.Context, engine: Optional[str], as_json: bool) -> None:
     """从数据库重建检索索引（建好后替换旧索引，期间检索照常）。"""
+    import time
+
     from search.indexer import Indexer
 
     indexer = Indexer(context(ctx))
     ctx.call_on_close(indexer.close)
-    written = indexer.reindex()
+    started = time.perf_counter()
+    written = indexer.reindex(engine)
+    seconds = time.perf_counter() - started
     state = indexer.check()
-    emit(as_json, {"records": written, **state.to_dict()},
-         lambda r: f"已重建检索索引：{r['records']} 条索引记录。" + ("" if r["ok"] else "\n" + state_text(r)))
+    emit(as_json, {"records": written, "engine": indexer.engine.name, "seconds": round(seconds, 1),
+                   **state.to_dict()},
+         lambda r: f"已用 {r['engine']} 重建检索索引：{r['records']} 条索引记录，用时 {r['seconds']} 秒。"
+         + ("" if r["ok"] else "\n" + state_text(r)))

@@ -16,10 +16,9 @@ the outbox replays whatever the index missed.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
-import shutil
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,9 +31,12 @@ from whoosh.searching import Searcher
 from whoosh.util.filelock import try_for
 
 from search.columns import ColumnCache
+from search.engine import IndexBusy, IndexDamaged, restore_interrupted_swap
+from search.page import Page
+from search.request import Request
 from search.schema import build_schema
 
-__all__ = ["ArchiveIndex", "IndexBusy", "IndexDamaged", "index_path", "rebuild"]
+__all__ = ["ArchiveIndex", "IndexBusy", "IndexDamaged", "build", "hold_writes", "index_path", "open_index"]
 
 Record = Mapping[str, Any]
 _TOC_DEBRIS = re.compile(r"^_MAIN_\d+\.toc\.[\d.]+$")
@@ -44,44 +46,33 @@ _TOC_DEBRIS = re.compile(r"^_MAIN_\d+\.toc\.[\d.]+$")
 SEGMENT_FILES_COMPOUND = False
 
 
-class IndexBusy(RuntimeError):
-    """Another process holds the index's write lock; the batch was not written."""
-
-
-class IndexDamaged(RuntimeError):
-    """The index cannot be opened; it has to be rebuilt from the database."""
-
-
 def index_path(home: Path) -> Path:
     """Where the index of a data directory lives (``CUNWU_HOME/index``)."""
     return home / "index"
 
 
-def _restore_interrupted_swap(path: Path) -> None:
-    """Put the previous index back if a rebuild died between its two renames."""
-    previous = path.with_name(path.name + ".old")
-    if not path.exists() and previous.exists():
-        previous.rename(path)
-
-
 class ArchiveIndex:
-    """One open index, with one searcher reused across searches and reopened after commits.
+    """One open Whoosh index: a searcher per thread, reused across its searches and reopened after
+    commits, so that searches run side by side and never wait for a writer.
 
     Opening a searcher per request cost 197 ms against 14 ms for a reused one in the benchmark
-    (search anchors §3.1), so searches go through :meth:`searcher`.
+    (search anchors §3.1), so searches go through :meth:`searcher`. A Whoosh searcher may not be
+    shared between threads; the column cache may (segments never change once written).
     """
+
+    name = "whoosh"
 
     def __init__(self, ix: FileIndex, path: Path) -> None:
         self._ix = ix
         self.path = path
-        self._searcher: Searcher | None = None
-        self._items: dict[str, list[tuple[str, str]]] = {}
+        self._local = threading.local()
+        self._items: dict[tuple[int, str], list[tuple[str, str]]] = {}
         self.columns = ColumnCache()
 
     @classmethod
     def open(cls, path: Path) -> ArchiveIndex:
         """Open the index at ``path``, creating an empty one if there is none."""
-        _restore_interrupted_swap(path)
+        restore_interrupted_swap(path)
         if not any(path.glob("_MAIN_*.toc")):
             path.mkdir(parents=True, exist_ok=True)
             return cls(whoosh_index.create_in(str(path), build_schema()), path)
@@ -95,32 +86,43 @@ class ArchiveIndex:
         return cls(ix, path)
 
     def searcher(self) -> Searcher:
-        """The shared searcher, reopened if a commit happened since it was opened.
+        """This thread's searcher, reopened if a commit happened since it was opened.
 
         Whoosh's own ``Searcher.refresh()`` is not used: it reuses the readers of unchanged
         segment ids and then also adds the old segment objects, so a document deleted from an
         existing segment stays visible next to its replacement (measured: a re-indexed document
-        was found twice). Reopening costs one index open per commit, not per search.
+        was found twice). Reopening costs one index open per commit and thread, not per search.
         """
-        if self._searcher is not None and not self._searcher.up_to_date():
-            self._searcher.close()
-            self._searcher = None
-            self._items.clear()
-        if self._searcher is None:
-            self._searcher = self._ix.searcher()
-            self.columns.retain(reader.segment().segment_id() for reader, _ in self._searcher.reader().leaf_readers()
+        searcher: Searcher | None = getattr(self._local, "searcher", None)
+        if searcher is not None and not searcher.up_to_date():
+            searcher.close()
+            searcher = None
+        if searcher is None:
+            searcher = self._local.searcher = self._ix.searcher()
+            self.columns.retain(reader.segment().segment_id() for reader, _ in searcher.reader().leaf_readers()
                                 if reader.segment() is not None)
-        return self._searcher
+        return searcher
 
     def workflow_items(self, searcher: Searcher, workflow: str) -> list[tuple[str, str]]:
         """The power-list items (code, title) a flowchart serves, as stored with its records.
 
-        Kept per searcher generation: a new definitions version may change a flowchart's items.
+        Kept per index generation: a new definitions version may change a flowchart's items.
         """
-        if workflow not in self._items:
+        key = (searcher.ixreader.generation(), workflow)
+        if key not in self._items:
             stored = searcher.document(workflow=workflow)
-            self._items[workflow] = list(zip(stored["items"], stored["item_titles"])) if stored else []
-        return self._items[workflow]
+            self._items[key] = list(zip(stored["items"], stored["item_titles"])) if stored else []
+        return self._items[key]
+
+    def search(self, request: Request) -> Page:
+        from search.searcher import run
+
+        return run(self, request)
+
+    def warm(self) -> None:
+        from search.searcher import warm
+
+        warm(self)
 
     def write(self, changes: Iterable[tuple[int, Sequence[Record] | None]], timeout: float = 30.0) -> int:
         """Replace each document's records (None: remove them) in one commit; returns how many.
@@ -181,68 +183,54 @@ class ArchiveIndex:
         return self.searcher().doc_count()
 
     def close(self) -> None:
-        if self._searcher is not None:
-            self._searcher.close()
-            self._searcher = None
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is not None:
+            searcher.close()
+            self._local.searcher = None
         self._ix.close()
 
 
+def open_index(path: Path) -> ArchiveIndex:
+    return ArchiveIndex.open(path)
+
+
 @contextmanager
-def _exclusive(lock_file: Path) -> Iterator[None]:
-    with open(lock_file, "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise IndexBusy("已有一个重建索引的进程在运行") from None
-        yield
-
-
-def rebuild(
-    path: Path,
-    documents: Iterable[Sequence[Record]],
-    limitmb: int = 512,
-    timeout: float = 300.0,
-) -> int:
-    """Build a fresh index beside ``path`` from every document's records, then swap it in.
-
-    Searches keep using the old index until the swap. The live index's write lock is held
-    throughout, so the indexer waits instead of writing into an index about to be replaced;
-    whatever it could not apply stays in the outbox and is replayed onto the new index.
-    The new index is given a later generation than the old one (empty commits), because
-    that number is how an open :class:`ArchiveIndex` in another process notices the swap.
-    Returns the number of Whoosh records written.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fresh = path.with_name(path.name + ".rebuild")
-    previous = path.with_name(path.name + ".old")
+def hold_writes(path: Path, timeout: float) -> Iterator[None]:
+    """Hold the index's write lock, so the indexer waits instead of writing into an index about to
+    be replaced; whatever it could not apply is replayed onto the new index."""
     live = ArchiveIndex.open(path)
-    with _exclusive(path.with_name(path.name + ".rebuild.lock")):
-        lock = live._ix.lock("WRITELOCK")
-        if not try_for(lock.acquire, timeout=timeout, delay=0.5):
-            raise IndexBusy(f"检索索引正被另一个进程写入（等待 {timeout:g} 秒后放弃）")
-        try:
-            shutil.rmtree(fresh, ignore_errors=True)
-            fresh.mkdir()
-            ix = whoosh_index.create_in(str(fresh), build_schema())
-            writer = ix.writer(limitmb=limitmb, compound=SEGMENT_FILES_COMPOUND)
-            count = 0
-            try:
-                for records in documents:
-                    for record in records:
-                        writer.add_document(**record)
-                        count += 1
-            except BaseException:
-                writer.cancel()
-                raise
-            writer.commit()
-            while ix.latest_generation() <= live._ix.latest_generation():
-                ix.writer().commit()
-            ix.close()
-            shutil.rmtree(previous, ignore_errors=True)
-            path.rename(previous)
-            fresh.rename(path)
-        finally:
-            lock.release()
+    lock = live._ix.lock("WRITELOCK")
+    if not try_for(lock.acquire, timeout=timeout, delay=0.5):
         live.close()
-        shutil.rmtree(previous, ignore_errors=True)
+        raise IndexBusy(f"检索索引正被另一个进程写入（等待 {timeout:g} 秒后放弃）")
+    try:
+        yield
+    finally:
+        lock.release()
+        live.close()
+
+
+def build(fresh: Path, documents: Iterable[Sequence[Record]], live: Path, limitmb: int = 512) -> int:
+    """Write every document's records into a new index at ``fresh``; returns the records written.
+
+    If ``live`` is a Whoosh index, the new one is given a later generation (empty commits),
+    because that number is how an open :class:`ArchiveIndex` notices that it was replaced.
+    """
+    ix = whoosh_index.create_in(str(fresh), build_schema())
+    writer = ix.writer(limitmb=limitmb, compound=SEGMENT_FILES_COMPOUND)
+    count = 0
+    try:
+        for records in documents:
+            for record in records:
+                writer.add_document(**record)
+                count += 1
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    if any(live.glob("_MAIN_*.toc")):
+        generation = whoosh_index.open_dir(str(live)).latest_generation()
+        while ix.latest_generation() <= generation:
+            ix.writer().commit()
+    ix.close()
     return count

@@ -1,48 +1,47 @@
-"""The archive index kept in step with one cunwu database: the outbox drained, the index checked
-against the documents, rebuilt from them, and searched.
+"""The archive index of one data directory, kept in step with its database and searched.
 
-Every start and step writes an ``index_outbox`` row in its own transaction (workflow.service), so
-the database says what the index has yet to hear about. :meth:`Indexer.apply_pending` writes
-those documents' records and only then deletes their rows; a crash anywhere in between leaves the
-rows, and the next run writes the same records again (see :mod:`search.outbox`). Whoosh lets one
-writer at a time hold an index, across processes: whoever drains while another process holds the
-lock gets :class:`search.index.IndexBusy` and leaves the rows for the holder or the next run.
+The database says what changed through its change feed (:mod:`search.feed`); the index follows
+it with its own cursor. Whoever writes (the web server's indexing thread, ``cunwu search`` before
+it searches, ``cunwu reindex``) goes through the engine's write lock, across processes; a
+process that finds it taken gets :class:`search.engine.IndexBusy` and leaves the changes for the
+holder or the next run.
 
-Within one process the index's searcher and writer are not safe to share between threads, so
-every use goes through :attr:`Indexer.lock`.
+Searches take no lock at all: each engine serves many threads at once and keeps answering from
+its last commit while a write or a rebuild runs. A rebuild by another process (or a move to
+another engine) replaces the index directory; :attr:`Indexer.engine` notices the new directory
+and opens it, while searches already running finish on the old one.
 """
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select
-
 from search.criteria import Criteria
+from search.engine import Engine, open_engine
 from search.extract import BlobText
-from search.index import ArchiveIndex, index_path
-from search.outbox import ApplyReport, CheckReport, Loaded, apply_pending, check, reindex
-from search.permissions import PUBLIC, PlaceRef, principal_tokens
-from search.records import records_for
-from search.searcher import Page, search, warm
+from search.feed import ApplyReport, CheckReport, catch_up_feed, check, read_cursor, refresh, reindex
+from search.index import index_path
+from search.page import Page
+from search.permissions import PUBLIC, principal_tokens
+from search.request import plan
+from search.source import DocumentSource
 from workflow.context import Context
-from workflow.errors import NotFound
+from workflow.documents.index_source import DocumentSource as DatabaseSource
 from workflow.people.directory import find_user, principal
-from workflow.store.tables import Document, IndexOutbox
 
 __all__ = ["Indexer", "IndexState"]
 
 REBUILD_ABOVE = 2000
-"""Documents to catch up beyond which one fresh build beats many small commits (each commit
-writes a segment that Whoosh later merges)."""
+"""Documents to catch up beyond which one fresh build beats many small commits."""
 
 
 @dataclass(frozen=True)
 class IndexState:
-    """What ``cunwu search --check`` reports: the comparison, and the outbox rows still waiting."""
+    """What ``cunwu search --check`` reports: the comparison, and the changes not yet applied."""
 
     report: CheckReport
     pending: int
@@ -58,41 +57,38 @@ class IndexState:
 class Indexer:
     """The index of one data directory, fed from that installation's database."""
 
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: Context, source: DocumentSource | None = None) -> None:
         self.context = context
+        self.path = index_path(context.home)
+        self.source: DocumentSource = source or DatabaseSource(context.db, context.registry)
         self.lock = threading.RLock()
-        self._index: ArchiveIndex | None = None
+        self._opened: tuple[int, Engine] | None = None
         self._text_of = BlobText(context.service.blobs.get)
 
     @property
-    def index(self) -> ArchiveIndex:
-        with self.lock:
-            if self._index is None:
-                self._index = ArchiveIndex.open(index_path(self.context.home))
-            return self._index
-
-    def load(self, doc_id: int) -> Loaded | None:
-        """A document as the index shows it: the service's view, its flowchart, its place chain."""
+    def engine(self) -> Engine:
+        """The open index, reopened when its directory was replaced since it was opened."""
+        opened = self._opened
         try:
-            view = self.context.service.show(doc_id)
-        except NotFound:
-            return None
-        with self.context.db.read() as s:
-            chain = [PlaceRef(p.id, p.name, p.kind) for p in s.get(Document, doc_id).place.chain()]
-        return view, self.context.registry.get(view["workflow"], view["workflow_version"]), chain
+            identity = os.stat(self.path).st_ino
+        except FileNotFoundError:
+            identity = -1
+        if opened is not None and opened[0] == identity:
+            return opened[1]
+        with self.lock:
+            if self._opened is None or self._opened[0] != identity:
+                engine = open_engine(self.path)
+                self._opened = (os.stat(self.path).st_ino, engine)
+            return self._opened[1]
 
     def apply_pending(self, timeout: float = 30.0) -> ApplyReport:
-        """Write every document the outbox names, oldest row first; IndexBusy if another process writes."""
+        """Write every document changed after the cursor; IndexBusy if another process writes."""
         with self.lock:
-            return apply_pending(self.index, self._fetch_pending, self.load, self._mark_done, self._text_of,
-                                 timeout=timeout)
+            return catch_up_feed(self.engine, self.source, self._text_of, timeout=timeout)
 
     def update(self, timeout: float = 30.0) -> ApplyReport:
-        """Apply what the outbox holds, by one rebuild when that is the quicker way.
-
-        A long backlog (a demo county just built, a database just migrated) is rebuilt in one
-        pass instead of hundreds of small commits.
-        """
+        """Apply the changes after the cursor, by one rebuild when that is the quicker way (a demo
+        county just built, a database just migrated)."""
         waiting = self.pending()
         if waiting > REBUILD_ABOVE:
             self.reindex()
@@ -100,55 +96,35 @@ class Indexer:
         return self.apply_pending(timeout=timeout)
 
     def pending(self) -> int:
-        with self.context.db.read() as s:
-            return s.scalar(select(func.count(IndexOutbox.id))) or 0
+        return self.source.pending(read_cursor(self.path))
 
     def check(self) -> IndexState:
         """Documents the index lacks, holds at an older version, or holds though they are gone."""
-        with self.context.db.read() as s:
-            versions = [(doc_id, version) for doc_id, version in s.execute(select(Document.id, Document.version))]
-        with self.lock:
-            report = check(self.index, versions)
-        return IndexState(report, self.pending())
+        return IndexState(check(self.engine, self.source.versions()), self.pending())
 
-    def refresh(self, doc_ids: Iterable[int], timeout: float = 30.0) -> int:
+    def refresh(self, doc_ids: Sequence[int], timeout: float = 30.0) -> ApplyReport:
         """Rewrite these documents' records (removing those of documents that no longer exist)."""
-        def changes() -> Iterable[tuple[int, list[dict[str, Any]] | None]]:
-            for doc_id in doc_ids:
-                loaded = self.load(doc_id)
-                yield doc_id, None if loaded is None else records_for(*loaded, self._text_of)
-
         with self.lock:
-            return self.index.write(changes(), timeout=timeout)
+            return refresh(self.engine, self.source, list(doc_ids), self._text_of, timeout=timeout)
 
-    def reindex(self) -> int:
-        """Build the index anew from the database; returns the number of index records written.
-
-        The outbox rows seen before the rebuild starts are covered by it (each document is loaded
-        after they were committed) and are deleted; any other row is left for the next drain.
-        """
-        with self.context.db.read() as s:
-            covered = list(s.scalars(select(IndexOutbox.id)))
-            doc_ids = list(s.scalars(select(Document.id).order_by(Document.id)))
+    def reindex(self, engine: str | None = None) -> int:
+        """Build the index anew from the database, with ``engine`` or the current one; returns the
+        number of index records written."""
         with self.lock:
-            if self._index is not None:
-                self._index.close()
-                self._index = None
-            written = reindex(index_path(self.context.home), doc_ids, self.load, self._text_of)
-        for start in range(0, len(covered), 1000):
-            self._mark_done(covered[start:start + 1000])
-        return written
+            written = reindex(self.path, self.source, self._text_of, engine)
+            self._opened = None
+            return written
 
     def catch_up(self) -> int:
         """Bring the index level with the database, however far behind; returns documents written.
 
-        Rebuilds when the index is empty or far behind (a new installation, a lost index, rows
-        made outside the service), otherwise rewrites what the check names and drains the outbox.
+        Rebuilds when the index is empty or far behind (a new installation, a lost index),
+        otherwise rewrites what the check names and then follows the feed.
         """
         state = self.check()
         todo = (state.report.missing + [doc_id for doc_id, _indexed, _current in state.report.stale]
                 + state.report.orphaned)
-        if len(todo) > REBUILD_ABOVE or (todo and self.index.doc_count() == 0):
+        if len(todo) > REBUILD_ABOVE or (todo and self.engine.doc_count() == 0):
             self.reindex()
             return len(todo)
         if todo:
@@ -164,29 +140,17 @@ class Indexer:
             return principal_tokens(principal(find_user(s, username)))
 
     def search(self, criteria: Criteria, username: str | None, page: int = 1, page_size: int = 20) -> Page:
-        """One page of what this person (None: the public) may see; QueryError for words to correct."""
-        allowed = self.tokens(username)
-        with self.lock:
-            return search(self.index, criteria, allowed, page=page, page_size=page_size)
+        """One page of what this person (None: the public) may see; QueryError for words to correct.
+        Takes no lock: searches run side by side and beside the indexer."""
+        request = plan(criteria, self.tokens(username), page=page, page_size=page_size)
+        return self.engine.search(request)
 
     def warm(self) -> None:
-        """Have the searcher and its columns ready before anyone searches."""
-        with self.lock:
-            warm(self.index)
+        """Have the searcher and its caches ready before anyone searches."""
+        self.engine.warm()
 
     def close(self) -> None:
         with self.lock:
-            if self._index is not None:
-                self._index.close()
-                self._index = None
-
-    def _fetch_pending(self, after: int, limit: int) -> Sequence[tuple[int, int]]:
-        with self.context.db.read() as s:
-            rows = s.execute(select(IndexOutbox.id, IndexOutbox.document_id).where(IndexOutbox.id > after)
-                             .order_by(IndexOutbox.id).limit(limit))
-            return [(row_id, doc_id) for row_id, doc_id in rows]
-
-    def _mark_done(self, ids: Sequence[int]) -> None:
-        if ids:
-            with self.context.db.write() as s:
-                s.execute(delete(IndexOutbox).where(IndexOutbox.id.in_(ids)))
+            if self._opened is not None:
+                self._opened[1].close()
+                self._opened = None

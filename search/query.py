@@ -32,10 +32,10 @@ from dataclasses import dataclass
 from whoosh.matching import AndMaybeMatcher, ReadTooFar
 from whoosh.query import And, AndMaybe, Not, Or, Query, Term
 
-from search.analysis import JiebaAnalyzer, substring_query
+from search.analysis import JiebaAnalyzer, query_words, whoosh_contains
 from workflow.errors import InputError
 
-__all__ = ["QueryError", "parse_query"]
+__all__ = ["Contains", "Parsed", "QueryError", "parse", "parse_query", "whoosh_query"]
 
 _OPEN_QUOTES = {'"': '"', "＂": "＂", "“": "”", "「": "」", "『": "』"}
 _STRAY_CLOSE_QUOTES = frozenset("”」』")
@@ -121,19 +121,63 @@ def _group(items: list[_Item]) -> list[list[_Item]]:
     return groups
 
 
-def _contains(item: _Item, fieldnames: Sequence[str]) -> Query:
-    subqueries = [substring_query(fieldname, item.text) for fieldname in fieldnames]
-    if subqueries[0] is None:
+@dataclass(frozen=True)
+class Contains:
+    """One word or phrase as every engine matches it: the folded tokens at consecutive positions.
+
+    ``prefix`` says the last token stands for every token starting with it (a trailing single Han
+    character, see :func:`search.analysis.query_words`).
+    """
+
+    text: str
+    tokens: tuple[str, ...]
+    prefix: bool
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A clerk's query as data for any engine: AND of ``groups`` (each an OR of words), none of
+    ``excluded``, and the jieba words of what was asked for, which only add to the score."""
+
+    groups: tuple[tuple[Contains, ...], ...]
+    excluded: tuple[Contains, ...]
+    ranking: tuple[str, ...]
+
+    def positives(self) -> list[Contains]:
+        return [word for group in self.groups for word in group]
+
+
+def _word(item: _Item) -> Contains:
+    found = query_words(item.text)
+    if found is None:
         raise QueryError(f"“{item.text}”中没有可检索的文字（标点符号不参与检索）。")
-    return subqueries[0] if len(subqueries) == 1 else Or(subqueries)
+    tokens, prefix = found
+    return Contains(item.text, tuple(tokens), prefix)
 
 
-def _ranking_terms(items: list[_Item], rank_field: str) -> list[Query]:
+def parse(text: str) -> Parsed:
+    """The clerk's query as :class:`Parsed`; raise :class:`QueryError` if it must be rephrased.
+
+    A query of exclusions alone is refused rather than run: it would list nearly the whole
+    archive, which is never what "-张三" was meant to find.
+    """
+    items = _lex(text)
+    if not items:
+        raise QueryError("查询为空：请输入要查找的词。")
+    groups = _group(items)
+    positives = tuple(tuple(_word(item) for item in group) for group in groups if not group[0].negated)
+    excluded = tuple(_word(group[0]) for group in groups if group[0].negated)
+    if not positives:
+        raise QueryError("只有排除词，缺少要查找的词：请至少输入一个不带“-”的词。")
     analyzer = JiebaAnalyzer()
-    words = dict.fromkeys(
-        token.text for item in items if not item.negated for token in analyzer(item.text)
-    )
-    return [Term(rank_field, word) for word in words]
+    ranking = tuple(dict.fromkeys(
+        token.text for item in items if not item.negated and not item.is_or for token in analyzer(item.text)))
+    return Parsed(positives, excluded, ranking)
+
+
+def _whoosh_word(word: Contains, fieldnames: Sequence[str]) -> Query:
+    subqueries = [whoosh_contains(fieldname, word.tokens, word.prefix) for fieldname in fieldnames]
+    return subqueries[0] if len(subqueries) == 1 else Or(subqueries)
 
 
 class _RankingMatcher(AndMaybeMatcher):
@@ -161,34 +205,24 @@ class RankedAndMaybe(AndMaybe):
 def parse_query(
     text: str, fieldnames: Sequence[str], *, rank_field: str | None = None
 ) -> Query:
-    """Build the query; raise :class:`QueryError` if the clerk has to rephrase it.
-
-    A query of exclusions alone is refused rather than run: it would list nearly the whole
-    archive, which is never what "-张三" was meant to find.
+    """The Whoosh query of :func:`parse`; raise :class:`QueryError` if the clerk has to rephrase it.
 
     ``rank_field`` names a :func:`search.analysis.ranking_field`; its jieba words only add
     to the score of records that already match, so the hit set stays exact.
     """
     if not fieldnames:
         raise ValueError("parse_query needs at least one field name")
-    items = _lex(text)
-    if not items:
-        raise QueryError("查询为空：请输入要查找的词。")
-    groups = _group(items)
+    return whoosh_query(parse(text), fieldnames, rank_field=rank_field)
+
+
+def whoosh_query(parsed: Parsed, fieldnames: Sequence[str], *, rank_field: str | None = None) -> Query:
+    """A parsed query as Whoosh query objects over ``fieldnames``."""
     positives: list[Query] = []
-    negatives: list[Query] = []
-    for group in groups:
-        if group[0].negated:
-            negatives.append(_contains(group[0], fieldnames))
-            continue
-        alternatives = [_contains(item, fieldnames) for item in group]
+    for group in parsed.groups:
+        alternatives = [_whoosh_word(word, fieldnames) for word in group]
         positives.append(alternatives[0] if len(alternatives) == 1 else Or(alternatives))
-    if not positives:
-        raise QueryError("只有排除词，缺少要查找的词：请至少输入一个不带“-”的词。")
-    clauses = positives + [Not(negative) for negative in negatives]
+    clauses = positives + [Not(_whoosh_word(word, fieldnames)) for word in parsed.excluded]
     result = clauses[0] if len(clauses) == 1 else And(clauses)
-    if rank_field is not None:
-        ranking = _ranking_terms(items, rank_field)
-        if ranking:
-            result = RankedAndMaybe(result, Or(ranking))
+    if rank_field is not None and parsed.ranking:
+        result = RankedAndMaybe(result, Or([Term(rank_field, word) for word in parsed.ranking]))
     return result

@@ -19,12 +19,11 @@ from collections.abc import Iterable, Sequence
 
 from whoosh.analysis import Token
 from whoosh.highlight import BasicFragmentScorer, Fragment, HtmlFormatter
-from whoosh.query import AndMaybe, Not, Phrase, Prefix, Query, Term
-from whoosh.query import Sequence as SequenceQuery
 
 from search.analysis import BigramAnalyzer, fold
+from search.query import Parsed
 
-__all__ = ["Pattern", "highlight", "query_patterns"]
+__all__ = ["Pattern", "highlight", "word_patterns"]
 
 # One query leaf as a run of consecutive tokens: (is_prefix, token text) per position.
 Pattern = tuple[tuple[bool, str], ...]
@@ -34,34 +33,11 @@ _WINDOW_BEFORE = 80
 _WINDOW_AFTER = 400
 
 
-def _leaf(query: Query) -> Pattern | None:
-    if isinstance(query, Phrase):
-        return tuple((False, word) for word in query.words)
-    if isinstance(query, Prefix):
-        return ((True, query.text),)
-    if isinstance(query, Term):
-        return ((False, query.text),)
-    return None
-
-
-def query_patterns(query: Query, fieldname: str) -> list[Pattern]:
-    """The positive leaves of a :func:`search.query.parse_query` query on ``fieldname``."""
-    if isinstance(query, Not):
-        return []
-    if isinstance(query, AndMaybe):
-        return query_patterns(query.a, fieldname)
-    if isinstance(query, SequenceQuery):
-        if query.subqueries[0].field() != fieldname:
-            return []
-        parts = [_leaf(sub) for sub in query.subqueries]
-        return [tuple(part[0] for part in parts if part)]
-    leaf = _leaf(query)
-    if leaf is not None:
-        return [leaf] if query.field() == fieldname else []
-    patterns: list[Pattern] = []
-    for child in query.children():
-        patterns += query_patterns(child, fieldname)
-    return list(dict.fromkeys(patterns))
+def word_patterns(parsed: Parsed) -> list[Pattern]:
+    """The words a record was found by, as patterns; excluded words are never marked."""
+    return list(dict.fromkeys(
+        tuple((word.prefix and i == len(word.tokens) - 1, token) for i, token in enumerate(word.tokens))
+        for word in parsed.positives()))
 
 
 def _windows(text: str, patterns: Sequence[Pattern]) -> list[tuple[int, int]]:

@@ -1,12 +1,11 @@
-"""An indexer process for the crash tests: it drains the outbox and stops forever at a chosen point,
-so the test can SIGKILL it there.
+"""An indexer process for the crash tests: it follows the feed and stops forever at a chosen point, so
+the test can SIGKILL it there.
 
-    python -m tests.search_crash_child DEFINITIONS INDEX OUTBOX MARKER {during-write|before-mark}
+    python -m tests.search_crash_child DEFINITIONS INDEX FEED MARKER {during-write|before-cursor}
 
-``during-write`` stops while loading the 10th document of the second batch, that is with the
-index's write lock held and half a batch added; ``before-mark`` stops after the second batch is
-committed to the index but before its outbox rows are marked done. The marker file tells the
-test the child has arrived.
+``during-write`` stops while loading the second batch, that is with the index's write lock held;
+``before-cursor`` stops after the second batch is committed to the index but before the cursor moves
+past it. The marker file tells the test the child has arrived. The engine is CUNWU_SEARCH_ENGINE's.
 """
 
 from __future__ import annotations
@@ -15,41 +14,45 @@ import sys
 import time
 from pathlib import Path
 
+from search import feed as feed_mod
+from search.engine import open_engine
 from search.extract import BlobText
-from search.index import ArchiveIndex
-from search.outbox import apply_pending
 from tests.search_corpus import blob_reader, generate
-from tests.test_search_outbox import BATCH, DOCUMENTS, SEED, Outbox
+from tests.test_search_feed import BATCH, DOCUMENTS, SEED, Feed
 from workflow.engine import registry as registry_mod
 
 
-def main(definitions: Path, index_path: Path, outbox_path: Path, marker: Path, mode: str) -> None:
+def main(definitions: Path, index_path: Path, feed_path: Path, marker: Path, mode: str) -> None:
     corpus = generate(registry_mod.load([definitions]), DOCUMENTS, seed=SEED)
-    documents = corpus.by_id()
-    outbox = Outbox(outbox_path)
+    feed = Feed(feed_path, corpus)
     loads = 0
-    marks = 0
+    cursors = 0
 
     def stop_here() -> None:
         marker.write_text("arrived")
         time.sleep(600)
 
-    def load(doc_id: int):
+    load = feed.load
+
+    def stopping_load(doc_ids):
         nonlocal loads
         loads += 1
-        if mode == "during-write" and loads == BATCH + 10:
+        if mode == "during-write" and loads == 2:
             stop_here()
-        return documents[doc_id].loaded
+        return load(doc_ids)
 
-    def mark_done(ids):
-        nonlocal marks
-        marks += 1
-        if mode == "before-mark" and marks == 2:
+    write_cursor = feed_mod.write_cursor
+
+    def stopping_cursor(path, position):
+        nonlocal cursors
+        cursors += 1
+        if mode == "before-cursor" and cursors == 2:
             stop_here()
-        outbox.mark_done(ids)
+        write_cursor(path, position)
 
-    apply_pending(ArchiveIndex.open(index_path), outbox.fetch_pending, load, mark_done,
-                  BlobText(blob_reader(corpus.blobs)), batch_size=BATCH)
+    feed.load = stopping_load  # type: ignore[method-assign]
+    feed_mod.write_cursor = stopping_cursor
+    feed_mod.catch_up_feed(open_engine(index_path), feed, BlobText(blob_reader(corpus.blobs)), batch=BATCH)
 
 
 if __name__ == "__main__":

@@ -10,11 +10,9 @@ from types import ModuleType
 import pytest
 from sqlalchemy import func, select
 
-from search.extract import BlobText
 from search.indexer import Indexer
-from search.records import records_for
 from workflow import context as app
-from workflow.store.tables import Document, IndexOutbox, Step
+from workflow.store.tables import Document, Step
 
 BASE, TOTAL = 12, 30
 
@@ -31,7 +29,7 @@ def _bench() -> ModuleType:
 @pytest.fixture(scope="module")
 def county(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("bench-county")
-    _bench().build(home, TOTAL, BASE)
+    _bench().build(home, TOTAL, BASE, "tantivy")
     return home
 
 
@@ -51,30 +49,13 @@ def test_copies_fill_the_county_up_to_the_documents_asked_for(county: Path) -> N
     assert copy_steps == first_steps
 
 
-def test_a_copy_indexed_from_its_original_has_the_records_its_own_load_gives(county: Path) -> None:
-    context = app.open_context(county)
-    indexer = Indexer(context)
-    try:
-        text_of = BlobText(context.service.blobs.get)
-        for copy in (BASE + 1, 2 * BASE + 3, TOTAL):
-            view, wf, chain = indexer.load((copy - 1) % BASE + 1)
-            own = indexer.load(copy)
-            derived = records_for({**view, "id": copy, "title": own[0]["title"]}, wf, chain, text_of)
-            assert derived == records_for(*own, text_of)
-    finally:
-        indexer.close()
-        context.close()
-
-
-def test_the_built_index_is_level_with_the_database_and_leaves_no_outbox(county: Path) -> None:
+def test_the_built_index_is_tantivy_and_level_with_the_database(county: Path) -> None:
     context = app.open_context(county)
     indexer = Indexer(context)
     try:
         state = indexer.check()
-        with context.db.read() as s:
-            queued = s.scalar(select(func.count(IndexOutbox.id)))
+        name = indexer.engine.name
     finally:
         indexer.close()
         context.close()
-    assert state.ok
-    assert queued == 0
+    assert (name, state.ok, state.pending) == ("tantivy", True, 0)

@@ -1,21 +1,25 @@
-"""The archive index follows the real database through the index outbox: every start and step writes
-its row in its own transaction, the indexer drains the rows into Whoosh, a killed indexer is caught up
-on restart, the check names what the index lacks or holds stale, a rebuild starts from the database,
-and searches show each person only what they may see. SQLite and PostgreSQL alike."""
+"""The archive index follows the real database through its change feed (the steps table) with its own
+cursor, on every engine: the indexer applies what changed, a killed indexer is caught up on restart,
+two servers with their own index follow one database, the check names what the index lacks or holds
+stale, a rebuild starts from the database, searches never wait for the indexer, and searches show
+each person only what they may see. SQLite and PostgreSQL alike."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
 
 from search.criteria import Criteria
+from search.engine import ENGINES
+from search.feed import read_cursor
 from search.index import index_path
 from search.indexer import Indexer
 from search.searcher import DATE_FIELDS, FACET_FIELDS
@@ -23,7 +27,6 @@ from tests.conftest import PASSWORD, VILLAGE, County
 from workflow.context import Context
 from workflow.documents.service import Upload
 from workflow.errors import StepRefused
-from workflow.store.tables import IndexOutbox
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -33,8 +36,9 @@ def context(county: County) -> Context:
                    keyring=county.service.keyring)
 
 
-@pytest.fixture
-def indexer(county: County):
+@pytest.fixture(params=ENGINES)
+def indexer(request: pytest.FixtureRequest, county: County, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("CUNWU_SEARCH_ENGINE", request.param)
     opened = Indexer(context(county))
     yield opened
     opened.close()
@@ -57,52 +61,99 @@ def issue(county: County, doc_id: int) -> None:
         county.service.step(user, doc_id, transition, values, uploads, password=PASSWORD)
 
 
-def outbox_rows(county: County) -> list[int]:
-    with county.db.read() as s:
-        return list(s.scalars(select(IndexOutbox.document_id).order_by(IndexOutbox.id)))
+def pending(indexer: Indexer) -> int:
+    return indexer.source.pending(read_cursor(indexer.path))
 
 
 def found(indexer: Indexer, words: str, username: str | None = "village_clerk") -> list[int]:
     return [hit.doc_id for hit in indexer.search(Criteria(query=words), username).hits]
 
 
-def test_a_start_and_each_step_write_one_outbox_row(county: County) -> None:
+def test_a_start_and_each_step_are_one_change_each(county: County) -> None:
+    indexer = Indexer(context(county))
     doc_id = start(county)
     county.service.step("village_clerk", doc_id, "list_check", {}, password=PASSWORD)
-    assert outbox_rows(county) == [doc_id, doc_id]
+    assert [d for _, d in indexer.source.changes(0, 10)] == [doc_id, doc_id]
 
 
-def test_a_refused_step_leaves_no_outbox_row(county: County) -> None:
+def test_a_refused_step_is_no_change(county: County) -> None:
+    indexer = Indexer(context(county))
     doc_id = start(county)
     with pytest.raises(StepRefused):
         county.service.step("village_clerk", doc_id, "approve", {}, password=PASSWORD)
-    assert outbox_rows(county) == [doc_id]
+    assert [d for _, d in indexer.source.changes(0, 10)] == [doc_id]
 
 
-def test_draining_the_outbox_indexes_the_step_and_empties_the_outbox(county: County, indexer: Indexer) -> None:
+def test_following_the_feed_indexes_the_step_and_moves_the_cursor(county: County, indexer: Indexer) -> None:
     doc_id = start(county)
     county.service.step("village_clerk", doc_id, "list_check", {}, password=PASSWORD)
     county.service.step("village_clerk", doc_id, "verify", {"verification": "走访邻居王五核实属实"},
                         password=PASSWORD)
     report = indexer.apply_pending()
-    assert (report.applied, report.failed, outbox_rows(county)) == (3, {}, [])
+    assert (report.applied, report.failed, pending(indexer)) == (3, {}, 0)
     assert found(indexer, "邻居王五") == [doc_id]
     assert indexer.check().ok
 
 
-def test_warming_reads_every_segments_facet_and_date_columns(county: County, indexer: Indexer) -> None:
+def test_two_servers_on_one_database_each_keep_their_own_index(county: County, indexer: Indexer,
+                                                                tmp_path: Path) -> None:
+    other = Indexer(dataclasses.replace(context(county), home=tmp_path / "server2"))
+    doc_id = start(county, "冯十")
+    indexer.apply_pending()
+    other.catch_up()
+    county.service.step("village_clerk", doc_id, "list_check", {}, password=PASSWORD)
+    second = start(county, "陈十一")
+    assert other.apply_pending().applied == 2
+    assert (found(other, "陈十一"), found(indexer, "陈十一")) == ([second], [])
+    assert indexer.apply_pending().applied == 2
+    assert found(indexer, "陈十一") == [second]
+    assert indexer.check().ok and other.check().ok
+    assert read_cursor(indexer.path) == read_cursor(other.path)
+    other.close()
+
+
+def test_a_search_does_not_wait_for_the_indexer(county: County, indexer: Indexer) -> None:
+    first = start(county, "褚十二")
+    indexer.apply_pending()
+    start(county, "卫十三")
+    load, loading, release = indexer.source.load, threading.Event(), threading.Event()
+
+    def held(doc_ids):
+        loading.set()
+        release.wait(30)
+        return load(doc_ids)
+
+    indexer.source.load = held  # type: ignore[method-assign]
+    writer = threading.Thread(target=indexer.apply_pending)
+    writer.start()
+    try:
+        assert loading.wait(30)
+        began = time.monotonic()
+        assert found(indexer, "褚十二") == [first]
+        assert time.monotonic() - began < 5
+    finally:
+        release.set()
+        writer.join(30)
+    assert found(indexer, "卫十三") != []
+
+
+def test_warming_reads_every_whoosh_segments_facet_and_date_columns(county: County, indexer: Indexer) -> None:
+    if indexer.engine.name != "whoosh":
+        pytest.skip("Whoosh's column cache")
     start(county)
     indexer.apply_pending()
     start(county)
     indexer.apply_pending()
     indexer.warm()
-    segments = [reader.segment().segment_id() for reader, _ in indexer.index.searcher().reader().leaf_readers()]
+    index = indexer.engine
+    segments = [reader.segment().segment_id() for reader, _ in index.searcher().reader().leaf_readers()]
     assert len(segments) == 2
-    assert indexer.index.columns.held() == {
-        (segment, name) for segment in segments for name in FACET_FIELDS + DATE_FIELDS}
+    assert index.columns.held() == {(segment, name) for segment in segments for name in FACET_FIELDS + DATE_FIELDS}
 
 
-def test_segments_are_written_as_separate_files_not_compound_ones(county: County, indexer: Indexer) -> None:
+def test_whoosh_segments_are_written_as_separate_files_not_compound_ones(county: County, indexer: Indexer) -> None:
+    if indexer.engine.name != "whoosh":
+        pytest.skip("Whoosh's segment files")
     start(county)
     indexer.reindex()
     start(county)
@@ -133,10 +184,18 @@ def test_reindex_rebuilds_a_lost_index_from_the_database(county: County, indexer
     assert (found(indexer, "赵六"), indexer.check().ok) == ([doc_id], True)
 
 
-def test_reindex_clears_the_outbox_rows_it_covers(county: County, indexer: Indexer) -> None:
+def test_reindex_covers_the_changes_made_before_it(county: County, indexer: Indexer) -> None:
     start(county)
     indexer.reindex()
-    assert (outbox_rows(county), indexer.check().ok) == ([], True)
+    assert (pending(indexer), indexer.check().ok) == (0, True)
+
+
+@pytest.mark.parametrize("target", ENGINES)
+def test_reindex_with_another_engine_moves_the_installation(county: County, indexer: Indexer, target: str) -> None:
+    doc_id = start(county, "蒋十四")
+    indexer.catch_up()
+    indexer.reindex(target)
+    assert (indexer.engine.name, found(indexer, "蒋十四"), indexer.check().ok) == (target, [doc_id], True)
 
 
 def test_catch_up_fills_an_empty_index_with_every_document(county: County, indexer: Indexer) -> None:
@@ -152,18 +211,19 @@ def test_a_cadre_of_another_village_finds_nothing_of_this_village(county: County
 
 
 def test_the_public_finds_only_disclosed_documents_and_never_their_names(county: County, indexer: Indexer) -> None:
-    pending, issued = start(county, "孙八"), start(county, "周九")
+    pending_doc, issued = start(county, "孙八"), start(county, "周九")
     issue(county, issued)
     indexer.apply_pending()
     assert found(indexer, "居住证明", None) == [issued]
     assert (found(indexer, "孙八", None), found(indexer, "周九", None)) == ([], [])
-    assert pending in found(indexer, "居住证明")
+    assert pending_doc in found(indexer, "居住证明")
 
 
 def test_a_killed_indexer_is_caught_up_on_restart(county: County, indexer: Indexer, tmp_path: Path) -> None:
-    """The step is committed; the indexer dies with the index's write lock held and half its batch
-    added; nothing was marked done, so the next run indexes everything and the outbox empties."""
+    """The steps are committed; the indexer dies with the index's write lock held; the cursor never
+    moved, so the next run indexes everything."""
     docs = [start(county, name) for name in ("甲一", "乙二", "丙三")]
+    assert indexer.engine.doc_count() == 0
     marker = tmp_path / "arrived"
     child = subprocess.Popen(
         [sys.executable, "-m", "tests.search_indexer_child", str(county.home), county.db.url, str(marker)],
@@ -178,10 +238,8 @@ def test_a_killed_indexer_is_caught_up_on_restart(county: County, indexer: Index
     finally:
         child.wait(timeout=30)
     assert child.returncode == -signal.SIGKILL
-    assert len(outbox_rows(county)) == 3
+    assert pending(indexer) == 3
     report = indexer.apply_pending(timeout=5)
-    assert (report.applied, outbox_rows(county)) == (3, [])
+    assert (report.applied, pending(indexer)) == (3, 0)
     assert [found(indexer, name) for name in ("甲一", "乙二", "丙三")] == [[doc] for doc in docs]
-    with county.db.read() as s:
-        assert s.scalar(select(func.count(IndexOutbox.id))) == 0
     assert indexer.check().ok

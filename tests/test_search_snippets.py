@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from search.query import parse_query
-from search.snippets import highlight, query_patterns
+from search.query import parse
+from search.snippets import highlight, word_patterns
 
 TEXT = "石门坎村危房改造补助已发放。另：改造资金由乡镇拨付。"
 
 
 def _snippet(query: str, text: str = TEXT, **kwargs) -> str | None:
-    return highlight(text, query_patterns(parse_query(query, ["body"]), "body"), **kwargs)
+    return highlight(text, word_patterns(parse(query)), **kwargs)
 
 
 def test_phrase_is_marked_as_one_piece() -> None:

@@ -41,7 +41,7 @@ from workflow.store.database import utcnow
 def create_app(config: Union[Mapping[str, Any], object, None] = None) -> Flask:
     """Config by mapping or object: CUNWU_HOME, CUNWU_DB, SECRET_KEY (default: the data directory's),
     TESTING, CUNWU_INDEX_ON_START (bring the archive index up to date in the background),
-    CUNWU_INDEX_POLL (then drain the index outbox every so many seconds; 0: never), CUNWU_REGISTRY
+    CUNWU_INDEX_POLL (then follow the change feed into the index every so many seconds; 0: never), CUNWU_REGISTRY
     and CUNWU_CLOCK (tests pass their own)."""
     app = Flask(__name__)
     app.config.from_mapping(DEFAULTS)

@@ -1,16 +1,17 @@
 """The one place the web layer meets the archive search: the application's indexer, and the
 thread that keeps its index up to date.
 
-The index is opened once per application and its searcher reused (opening one per request costs
-an order of magnitude more, search anchors §3.1); searches and index writes take turns on the
-indexer's lock, while waitress serves every other page meanwhile.
+The index is opened once per application and its searchers reused (opening one per request costs
+an order of magnitude more, search anchors §3.1). Searches take no lock: they run side by side, and
+beside the indexer, whatever the engine.
 
-Keeping up: every start and step leaves a row in the database's index outbox. A step taken
-through the web drains the outbox at once, so the cadre finds it in the archive on the next
-page; `cunwu serve` runs a thread that first catches up with whatever the index lacks (a new
-demo county, a lost index) and then drains the outbox every few seconds, which picks up steps
-taken from the command line. After each round it reads the columns of any new segment, so that
-no clerk's search pays for them.
+Keeping up: every start and step is a change in the database's change feed, and this server's
+index follows the feed with its own cursor (search.feed), so several servers on one PostgreSQL each
+keep their own index. A step taken through the web is applied at once, so the cadre finds it in
+the archive on the next page; `cunwu serve` runs a thread that first catches up with whatever the
+index lacks (a new demo county, a lost index) and then follows the feed every few seconds, which
+picks up steps taken from the command line or on another server. After each round it warms the
+searcher, so that no clerk's search pays for reading a new segment.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from flask import Flask, current_app
 
 from search.criteria import Criteria
 from search.indexer import Indexer
-from search.searcher import Page
+from search.page import Page
 from web.runtime import Runtime
 
 PAGE_SIZE = 20
@@ -48,16 +49,16 @@ def catch_up(rt: Runtime) -> int:
 
 def keep_up(rt: Runtime) -> None:
     """Index what a step through the web just committed. The step is already safe in the database
-    and its outbox row stays until indexed, so a failure here is logged, not shown to the cadre."""
+    and the cursor stays before it until indexed, so a failure here is logged, not shown to the cadre."""
     try:
         indexer(rt).apply_pending(timeout=5.0)
     except Exception:  # noqa: BLE001 - see docstring
-        current_app.logger.exception("indexing after a step failed; the outbox keeps it for the next run")
+        current_app.logger.exception("indexing after a step failed; the change feed keeps it for the next run")
 
 
 def start_catching_up(app: Flask) -> threading.Thread:
     """Catch the index up in the background, so the server answers while it works; then, when
-    CUNWU_INDEX_POLL is a number of seconds, keep draining the outbox at that interval."""
+    CUNWU_INDEX_POLL is a number of seconds, keep following the change feed at that interval."""
     rt: Runtime = app.extensions["cunwu"]
     poll = app.config["CUNWU_INDEX_POLL"]
 
@@ -72,8 +73,8 @@ def start_catching_up(app: Flask) -> threading.Thread:
             try:
                 indexer(rt).update()
                 indexer(rt).warm()
-            except Exception:  # noqa: BLE001 - as above; the outbox keeps the rows for the next round
-                app.logger.exception("draining the index outbox failed")
+            except Exception:  # noqa: BLE001 - as above; the cursor stays for the next round
+                app.logger.exception("following the change feed into the index failed")
 
     thread = threading.Thread(target=work, name="cunwu-index", daemon=True)
     thread.start()

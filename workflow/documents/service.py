@@ -37,7 +37,7 @@ from workflow.ledger.keyring import Keyring, Signer
 from workflow.people.directory import Principal, find_place, find_user, principal
 from workflow.store.blobs import BlobStore
 from workflow.store.database import Database, utcnow
-from workflow.store.tables import Blob, Document, IndexOutbox, Place, Recusal, Step, StepAttachment, User
+from workflow.store.tables import Blob, Document, Place, Recusal, Step, StepAttachment, User
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 OTHER_SLOT = "other"
@@ -343,7 +343,8 @@ class Service:
                 to_state: str, who: Principal, role: str, now: datetime, parsed: Mapping[str, Any],
                 uploads: Sequence[Upload], comment: Optional[str], seq: int, signer: Signer) -> Step:
         """Sign the step record, append it to the log, then write the history rows that cache it, the
-        document's first disclosure time, and the outbox row that tells the search indexer it changed."""
+        document's first disclosure time. The step row is inserted while the log head is locked, so step
+        ids grow in commit order: the search index follows them as its change feed."""
         self.keyring.require_active(s, signer)
         comment = unicodedata.normalize("NFC", (comment or "").strip()) or None
         if comment is not None and len(comment) > records.MAX_TEXT:
@@ -384,8 +385,6 @@ class Service:
                                  media_type=a.media_type))
         if doc.disclosed_at is None and wf.states[to_state].disclose:
             doc.disclosed_at = now
-        s.add(IndexOutbox(document_id=doc.id, created_at=now))
-        s.flush()
         return step
 
     @staticmethod
@@ -403,7 +402,8 @@ class Service:
         for signature in envelope.signatures:
             envelope.verify(signature)
 
-    def _view(self, doc: Document, wf: Workflow) -> dict:
+    @staticmethod
+    def _view(doc: Document, wf: Workflow) -> dict:
         state = wf.states[doc.state]
         return {
             "id": doc.id, "title": doc.title, "workflow": wf.id, "workflow_version": wf.version,
@@ -413,7 +413,8 @@ class Service:
             "due_at": doc.due_at.isoformat() if doc.due_at else None,
         }
 
-    def _step_view(self, wf: Workflow, st: Step) -> dict:
+    @staticmethod
+    def _step_view(wf: Workflow, st: Step) -> dict:
         action = wf.start if st.transition == "start" else wf.transitions.get(st.transition)
         roles = wf.support.roles.roles
         return {

@@ -146,18 +146,6 @@ class Step(Base):
     attachments: Mapped[list["StepAttachment"]] = relationship(lazy="selectin", order_by="StepAttachment.id")
 
 
-class IndexOutbox(Base):
-    """Documents whose search-index records are out of date: a row per start or step, written in that
-    step's transaction, deleted by the indexer once the document's records are in the index. The
-    database stays the truth; this table only says what the index has yet to hear about."""
-
-    __tablename__ = "index_outbox"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
 class Blob(Base):
     __tablename__ = "blobs"
 

@@ -1,5 +1,6 @@
-"""Archive search over a generated corpus in a real Whoosh index: exact hit sets, exact facets,
-permissions, snippets and clear errors.
+"""The conformance suite every archive search engine passes: over a generated corpus in a real index
+of each engine (Whoosh and tantivy), exact hit sets, exact facets, permissions, sorting, paging,
+snippets and clear errors.
 
 The corpus (tests/search_corpus.py) is built as document views, the shape ``Service.show``
 returns, and its ground truth is computed from what was generated, not from ``search.records``:
@@ -18,12 +19,13 @@ import pytest
 
 from search.analysis import fold
 from search.criteria import Criteria
+from search.engine import ENGINES, Engine, open_engine, rebuild
 from search.extract import BlobText
-from search.index import ArchiveIndex
+from search.page import Page
 from search.permissions import PUBLIC, principal_tokens
 from search.query import QueryError
 from search.records import records_for
-from search.searcher import Page, search
+from search.request import plan
 from tests.search_corpus import SMALL, Corpus, Document, blob_reader, generate, load_registry
 from workflow.engine import guards
 from workflow.people.directory import Principal
@@ -64,15 +66,27 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
     return corpus
 
 
-@pytest.fixture(scope="module")
-def index(corpus: Corpus, tmp_path_factory: pytest.TempPathFactory) -> ArchiveIndex:
-    archive = ArchiveIndex.open(tmp_path_factory.mktemp("index") / "index")
+@pytest.fixture(scope="module", params=ENGINES)
+def index(request: pytest.FixtureRequest, corpus: Corpus, tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """Each engine's index, half of it built in one pass and half written in batches as the feed does."""
+    path = tmp_path_factory.mktemp(f"index-{request.param}") / "index"
     text_of = BlobText(blob_reader(corpus.blobs))
-    archive.write((doc.id, records_for(*doc.loaded, text_of)) for doc in corpus.documents)
+    half = len(corpus.documents) // 2
+    rebuild(path, (records_for(*doc.loaded, text_of) for doc in corpus.documents[:half]), request.param)
+    archive = open_engine(path)
+    assert archive.name == request.param
+    rest = corpus.documents[half:]
+    for start in range(0, len(rest), 50):
+        archive.write((doc.id, records_for(*doc.loaded, text_of)) for doc in rest[start:start + 50])
     return archive
 
 
-def _all(index: ArchiveIndex, criteria: Criteria, principals: list[str]) -> list:
+def search(index: Engine, criteria: Criteria, principals: list[str], page: int = 1, page_size: int = 20,
+           facets: bool = True) -> Page:
+    return index.search(plan(criteria, principals, page, page_size, facets))
+
+
+def _all(index: Engine, criteria: Criteria, principals: list[str]) -> list:
     """Every hit of every page."""
     hits, page = [], 1
     while True:
@@ -83,7 +97,7 @@ def _all(index: ArchiveIndex, criteria: Criteria, principals: list[str]) -> list
         page += 1
 
 
-def _found(index: ArchiveIndex, criteria: Criteria, principals: list[str] = ARCHIVIST) -> set[int]:
+def _found(index: Engine, criteria: Criteria, principals: list[str] = ARCHIVIST) -> set[int]:
     return {hit.doc_id for hit in _all(index, criteria, principals)}
 
 
