@@ -155,13 +155,24 @@ def _word(item: _Item) -> Contains:
     return Contains(item.text, tuple(tokens), prefix)
 
 
+MAX_QUERY_CHARS = 200
+MAX_WORDS = 16
+"""A query's cost grows with its words (each is a phrase matched over the whole archive); beyond these
+bounds it is refused before any engine sees it, so no one search can hold the machine for long."""
+
+
 def parse(text: str) -> Parsed:
     """The clerk's query as :class:`Parsed`; raise :class:`QueryError` if it must be rephrased.
 
     A query of exclusions alone is refused rather than run: it would list nearly the whole
     archive, which is never what "-张三" was meant to find.
     """
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"查询过长：最多 {MAX_QUERY_CHARS} 个字符，这次有 {len(text)} 个。")
     items = _lex(text)
+    words = sum(not item.is_or for item in items)
+    if words > MAX_WORDS:
+        raise QueryError(f"查询词过多：最多 {MAX_WORDS} 个词或短语，这次有 {words} 个。")
     if not items:
         raise QueryError("查询为空：请输入要查找的词。")
     groups = _group(items)

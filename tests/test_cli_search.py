@@ -98,3 +98,20 @@ def test_a_saved_search_of_someone_else_is_not_found(home: Path) -> None:
     ok(home, "search", "张三", "--as", "clerk", "--save", "文书的检索")
     result = run(home, "search", "--as", "other", "--saved", "文书的检索")
     assert (result.returncode, result.stderr.strip()) == (2, "错误：other 没有名为“文书的检索”的保存检索")
+
+
+def test_reindex_with_an_engine_moves_the_installation_and_searches_go_on(home: Path) -> None:
+    doc_id = certificate(home, "西门雨")
+    for engine in ("tantivy", "whoosh"):
+        result = ok(home, "reindex", "--engine", engine)
+        assert (result["engine"], result["ok"]) == (engine, True)
+        assert (home / "index" / "ENGINE").read_text().strip() == engine
+        assert hits(home, "西门雨", "--as", "clerk") == [doc_id]
+
+
+def test_reindex_with_an_unknown_engine_is_refused_and_changes_nothing(home: Path) -> None:
+    before = (home / "index" / "ENGINE").read_text() if (home / "index" / "ENGINE").exists() else None
+    result = run(home, "reindex", "--engine", "lucene")
+    assert result.returncode == 2
+    assert "lucene" in result.stderr and "Traceback" not in result.stderr
+    assert ((home / "index" / "ENGINE").read_text() if (home / "index" / "ENGINE").exists() else None) == before

@@ -336,3 +336,10 @@ def test_han_query_matches_exactly_the_texts_containing_it_in_any_text(
     with ix.searcher() as s:
         found = {hit["n"] for hit in s.search(substring_query("body", needle), limit=None)}
     assert found == {n for n, text in enumerate(texts) if fold(needle) in fold(text)}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("张三石门坎村危房改造張門 　，。ａＢ1２_-x\n㎡〇乾隆"), max_size=40))
+def test_index_text_gives_tantivy_the_tokens_whoosh_indexes_at_the_same_positions(text: str) -> None:
+    assert analysis.index_text(text).split(" ") == [token.text for token in BigramAnalyzer()(text)] or (
+        analysis.index_text(text) == "" and not list(BigramAnalyzer()(text)))

@@ -324,3 +324,17 @@ def test_a_filter_does_not_change_the_score_of_a_title_match(tmp_path: Path) -> 
         behind_filter = And([words, Term("allowed", "a", boost=0.0)])
         filtered = {hit["id"]: hit.score for hit in searcher.search(behind_filter, limit=None)}
     assert filtered == {"150": alone["150"]}
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("的 " * 250, "查询过长：最多 200 个字符，这次有 500 个。"),
+    (" ".join(f"词{i}" for i in range(17)), "查询词过多：最多 16 个词或短语，这次有 17 个。"),
+])
+def test_a_query_past_the_cost_bound_is_refused_before_any_engine_runs_it(text: str, message: str) -> None:
+    with pytest.raises(QueryError) as refused:
+        parse_query(text, FIELDS)
+    assert str(refused.value) == message
+
+
+def test_a_query_at_the_cost_bound_is_searched(searcher) -> None:
+    assert search(searcher, " OR ".join(["张三"] * 16)) == containing("张三")
