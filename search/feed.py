@@ -30,8 +30,8 @@ from search.engine import Engine, rebuild
 from search.records import AttachmentText, records_for
 from search.source import DocumentSource
 
-__all__ = ["ApplyReport", "CheckReport", "catch_up_feed", "check", "documents", "read_cursor", "refresh", "reindex",
-           "write_cursor"]
+__all__ = ["ApplyReport", "CheckReport", "Recipe", "SourcedDocuments", "catch_up_feed", "check", "read_cursor",
+           "records_in_worker", "refresh", "reindex", "write_cursor"]
 
 CURSOR = "CURSOR"
 BATCH = 200
@@ -137,17 +137,58 @@ def check(engine: Engine, db_versions: Iterable[tuple[int, int]]) -> CheckReport
     return CheckReport(sorted(missing), sorted(stale), orphaned)
 
 
-def documents(source: DocumentSource, doc_ids: Sequence[int], text_of: AttachmentText,
-              batch: int = 500) -> Iterator[list[dict[str, Any]]]:
-    """Every document's records, loaded a batch at a time."""
-    for start in range(0, len(doc_ids), batch):
-        loaded = source.load(doc_ids[start:start + batch])
-        for doc_id in doc_ids[start:start + batch]:
-            if doc_id in loaded:
-                yield records_for(*loaded[doc_id], text_of)
+@dataclass(frozen=True)
+class Recipe:
+    """How another process opens the same database to read documents itself (a rebuild's workers)."""
+
+    home: Path
+    db_url: str
+    definitions: Path
 
 
-def reindex(path: Path, source: DocumentSource, text_of: AttachmentText, engine: str | None = None) -> int:
+class SourcedDocuments:
+    """Every document's records, read from the database a batch at a time: iterated here, or, when
+    a :class:`Recipe` is given, read and prepared by worker processes each reading its own batches
+    (loading a document and making its records costs more than indexing them)."""
+
+    def __init__(self, source: DocumentSource, doc_ids: Sequence[int], text_of: AttachmentText,
+                 recipe: Recipe | None = None, batch: int = 500) -> None:
+        self.source, self.doc_ids, self.text_of, self.recipe, self.batch = source, doc_ids, text_of, recipe, batch
+
+    def batches(self) -> Iterator[list[int]]:
+        for start in range(0, len(self.doc_ids), self.batch):
+            yield list(self.doc_ids[start:start + self.batch])
+
+    def __iter__(self) -> Iterator[list[dict[str, Any]]]:
+        for doc_ids in self.batches():
+            loaded = self.source.load(doc_ids)
+            for doc_id in doc_ids:
+                if doc_id in loaded:
+                    yield records_for(*loaded[doc_id], self.text_of)
+
+
+_opened: dict[Recipe, tuple[DocumentSource, AttachmentText]] = {}
+
+
+def records_in_worker(recipe: Recipe, doc_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The records of these documents, read by a worker process through its own connection."""
+    if recipe not in _opened:
+        from search.extract import BlobText
+        from workflow.context import open_database
+        from workflow.documents.index_source import DocumentSource as DatabaseSource
+        from workflow.engine import registry as registry_mod
+        from workflow.store.blobs import BlobStore
+
+        db = open_database(recipe.home, recipe.db_url)
+        _opened[recipe] = (DatabaseSource(db, registry_mod.load([recipe.definitions])),
+                           BlobText(BlobStore(recipe.home / "blobs").get))
+    source, text_of = _opened[recipe]
+    loaded = source.load(doc_ids)
+    return [record for doc_id in doc_ids if doc_id in loaded for record in records_for(*loaded[doc_id], text_of)]
+
+
+def reindex(path: Path, source: DocumentSource, text_of: AttachmentText, engine: str | None = None,
+            recipe: Recipe | None = None) -> int:
     """Rebuild the index at ``path`` from the database; returns the number of records written.
 
     The feed position is read before any document is loaded and becomes the new index's cursor:
@@ -155,5 +196,5 @@ def reindex(path: Path, source: DocumentSource, text_of: AttachmentText, engine:
     applied onto the new index afterwards, which at worst repeats work.
     """
     position = source.position()
-    return rebuild(path, documents(source, source.document_ids(), text_of), engine,
+    return rebuild(path, SourcedDocuments(source, source.document_ids(), text_of, recipe), engine,
                    files={CURSOR: f"{position}\n"})

@@ -23,7 +23,7 @@ from typing import Any
 from search.criteria import Criteria
 from search.engine import Engine, open_engine
 from search.extract import BlobText
-from search.feed import ApplyReport, CheckReport, catch_up_feed, check, read_cursor, refresh, reindex
+from search.feed import ApplyReport, CheckReport, Recipe, catch_up_feed, check, read_cursor, refresh, reindex
 from search.index import index_path
 from search.page import Page
 from search.permissions import PUBLIC, principal_tokens
@@ -62,6 +62,7 @@ class Indexer:
         self.path = index_path(context.home)
         self.source: DocumentSource = source or DatabaseSource(context.db, context.registry)
         self.lock = threading.RLock()
+        self._opening = threading.Lock()
         self._opened: tuple[int, Engine] | None = None
         self._text_of = BlobText(context.service.blobs.get)
 
@@ -75,7 +76,7 @@ class Indexer:
             identity = -1
         if opened is not None and opened[0] == identity:
             return opened[1]
-        with self.lock:
+        with self._opening:  # not the write lock: a search must not wait for a write to open the index
             if self._opened is None or self._opened[0] != identity:
                 engine = open_engine(self.path)
                 self._opened = (os.stat(self.path).st_ino, engine)
@@ -110,9 +111,13 @@ class Indexer:
     def reindex(self, engine: str | None = None) -> int:
         """Build the index anew from the database, with ``engine`` or the current one; returns the
         number of index records written."""
+        recipe = None
+        if isinstance(self.source, DatabaseSource):
+            recipe = Recipe(self.context.home, self.context.db.url, self.context.registry.source_dir)
         with self.lock:
-            written = reindex(self.path, self.source, self._text_of, engine)
-            self._opened = None
+            written = reindex(self.path, self.source, self._text_of, engine, recipe)
+            with self._opening:
+                self._opened = None
             return written
 
     def catch_up(self) -> int:
@@ -150,7 +155,7 @@ class Indexer:
         self.engine.warm()
 
     def close(self) -> None:
-        with self.lock:
+        with self._opening:
             if self._opened is not None:
                 self._opened[1].close()
                 self._opened = None

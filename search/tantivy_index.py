@@ -25,6 +25,7 @@ Writes go through a short-lived ``IndexWriter`` per batch, which holds tantivy's
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import multiprocessing
 import os
@@ -331,6 +332,14 @@ def _prepare_chunk(chunk: list[Record]) -> tuple[list[str], float]:
     return [prepared_json(record) for record in chunk], time.process_time() - started
 
 
+def _prepare_sourced(recipe: Any, doc_ids: list[int]) -> tuple[list[str], float]:
+    from search.feed import records_in_worker
+
+    started = time.process_time()
+    prepared = [prepared_json(record) for record in records_in_worker(recipe, doc_ids)]
+    return prepared, time.process_time() - started
+
+
 def _chunks(documents: Iterable[Sequence[Record]], size: int) -> Iterator[list[Record]]:
     chunk: list[Record] = []
     for records in documents:
@@ -347,7 +356,8 @@ def build(fresh: Path, documents: Iterable[Sequence[Record]], live: Path, worker
 
     Preparing a record (folding, bigrams, the stored JSON) is Python and costs about twice what
     tantivy then spends on it, so it runs in one worker process per core; this process only hands
-    the JSON to the writer, whose indexing threads run outside the GIL.
+    the JSON to the writer, whose indexing threads run outside the GIL. Documents read from the
+    database with a recipe (:class:`search.feed.SourcedDocuments`) are read by the workers too.
     """
     global worker_cpu_seconds
     index = _create(fresh)
@@ -357,8 +367,14 @@ def build(fresh: Path, documents: Iterable[Sequence[Record]], live: Path, worker
     try:
         if processes > 1:
             context = multiprocessing.get_context("forkserver")
+            from search.feed import SourcedDocuments
+
+            if isinstance(documents, SourcedDocuments) and documents.recipe is not None:
+                pool_work = (functools.partial(_prepare_sourced, documents.recipe), documents.batches())
+            else:
+                pool_work = (_prepare_chunk, _chunks(documents, 200))
             with context.Pool(processes) as pool:
-                for prepared, cpu in pool.imap(_prepare_chunk, _chunks(documents, 200)):
+                for prepared, cpu in pool.imap(*pool_work):
                     for text in prepared:
                         writer.add_json(text)
                     count += len(prepared)
