@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def context(county: County) -> Context:
     return Context(home=county.home, db=county.db, registry=county.registry, service=county.service,
-                   keyring=county.service.keyring)
+                   keyring=county.service.keyring, intake=county.intake)
 
 
 @pytest.fixture(params=ENGINES)
