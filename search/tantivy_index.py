@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import itertools
 import json
 import multiprocessing
 import os
@@ -62,6 +63,9 @@ _FACETS = {"village": "village", "item": "wf_items", "state": "state_title", "ye
 _BUCKETS = 1_000_000
 _EPOCH = datetime(1970, 1, 1)
 _BUILD_HEAP = 400_000_000
+PARALLEL_ABOVE = 2000
+"""Records (or documents read from the database) beyond which a build starts worker processes; below
+it their start-up (importing cunwu, opening the database) costs more than they save."""
 _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="cunwu-facets")
 
 
@@ -365,14 +369,24 @@ def build(fresh: Path, documents: Iterable[Sequence[Record]], live: Path, worker
     writer = index.writer(heap_size=_BUILD_HEAP, num_threads=max(1, min(processes, 4)))
     count = 0
     try:
-        if processes > 1:
-            context = multiprocessing.get_context("forkserver")
-            from search.feed import SourcedDocuments
+        from search.feed import SourcedDocuments
 
-            if isinstance(documents, SourcedDocuments) and documents.recipe is not None:
-                pool_work = (functools.partial(_prepare_sourced, documents.recipe), documents.batches())
-            else:
-                pool_work = (_prepare_chunk, _chunks(documents, 200))
+        if isinstance(documents, SourcedDocuments):
+            small = len(documents.doc_ids) <= PARALLEL_ABOVE or documents.recipe is None
+            work: Iterator[list[Record]] | None = None
+            pool_work: tuple[Any, Iterator[Any]] = (functools.partial(_prepare_sourced, documents.recipe),
+                                                    documents.batches())
+            if small:
+                work = _chunks(documents, 200)
+        else:
+            remaining = iter(documents)
+            head = list(itertools.islice(remaining, PARALLEL_ABOVE))
+            rest = itertools.chain(head, remaining)
+            small = len(head) < PARALLEL_ABOVE
+            work = _chunks(rest, 200)
+            pool_work = (_prepare_chunk, work)
+        if processes > 1 and not small:
+            context = multiprocessing.get_context("forkserver")
             with context.Pool(processes) as pool:
                 for prepared, cpu in pool.imap(*pool_work):
                     for text in prepared:
@@ -380,7 +394,7 @@ def build(fresh: Path, documents: Iterable[Sequence[Record]], live: Path, worker
                     count += len(prepared)
                     worker_cpu_seconds += cpu
         else:
-            for chunk in _chunks(documents, 200):
+            for chunk in work if work is not None else _chunks(documents, 200):
                 for text in _prepare_chunk(chunk)[0]:
                     writer.add_json(text)
                     count += 1
