@@ -38,7 +38,11 @@ def step(j: Journey, transition: str, fields: dict = {}, tallies: dict = {}, fil
     if not form.is_visible():
         j.page.locator(f"#action-{transition} > summary").click()
     for name, value in fields.items():
-        form.locator(f'[name="{transition}-v__{name}"]').fill(value)
+        field = form.locator(f'[name="{transition}-v__{name}"]')
+        if field.evaluate("element => element.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
     for name, parts in tallies.items():
         for key, value in zip(("expected", "present", "yes", "no", "abstain"), parts):
             form.locator(f'[name="{transition}-v__{name}__{key}"]').fill(str(value))
@@ -72,6 +76,8 @@ def test_cadre_takes_a_major_decision_from_proposal_to_archive(browser: Browser,
     j.page.locator('[name="start-title"]').fill("关于修建二组至三组村组道路的决策")
     j.page.locator('[name="start-v__matter"]').fill("修建二组至三组村组道路1.2公里")
     j.page.locator('[name="start-v__amount"]').fill("85000")
+    j.page.locator('[name="start-v__item"]').select_option("村级工程项目建设")
+    j.page.locator('[name="start-v__counterparty"]').select_option("不涉及")
     j.page.locator('[name="start-file__proposal"]').set_input_files(
         {"name": "proposal.pdf", "mimeType": "application/pdf", "buffer": tiny_pdf("road plan")})
     j.page.locator('[name="start-password"]').fill(PASSWORD)
@@ -92,7 +98,9 @@ def test_cadre_takes_a_major_decision_from_proposal_to_archive(browser: Browser,
     j.login("vc_chair")
     j.shot("vc-chair-worklist")
     j.page.get_by_role("link", name="关于修建二组至三组村组道路的决策").click()
-    step(j, "d_resolve", {"resolution_summary": "同意修建，预算八万五千元"}, {"resolution_tally": (45, 40, 35, 3, 2)},
+    step(j, "d_resolve", {"resolution_summary": "同意修建，预算八万五千元",
+                          "decision_body": "村民会议（按本村十八周岁以上村民计算到会）"},
+         {"resolution_tally": (45, 40, 35, 3, 2)},
          {"resolution_minutes": txt("村民代表会议记录.txt", "村民代表会议记录及签到表")})
     j.shot("resolved")
     j.logout()

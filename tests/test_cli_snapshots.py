@@ -82,6 +82,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     run("user_add", "user", "add", "clerk", "--role", "village_clerk", "--place", "石门坎村", "--name", "赵文书")
     run(None, "user", "add", "chair", "--role", "vc_chair", "--place", "石门坎村", "--name", "李华")
     run(None, "user", "add", "other", "--role", "vc_chair", "--place", "新塘村", "--name", "外村主任")
+    run(None, "user", "add", "keeper", "--role", "seal_keeper", "--place", "石门坎村", "--name", "王保管")
     run("user_grant", "user", "grant", "chair", "--role", "seal_keeper", "--place", "石门坎村")
     run("user_list", "user", "list")
 
@@ -108,7 +109,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     run(None, "doc", "step", doc_id, "approve", "--as", "chair")
     scan = run.home / "scan.txt"
     scan.write_text("证明存档扫描件", encoding="utf-8")
-    run("doc_step_attachment", "doc", "step", doc_id, "stamp", "--as", "chair", "--field", "register_no=2026-001",
+    run("doc_step_attachment", "doc", "step", doc_id, "stamp", "--as", "keeper", "--field", "register_no=2026-001",
         "--field", "blank_document=否", "--attach", str(scan))
     run("doc_show", "doc", "show", doc_id)
     run("doc_show_as", "doc", "show", doc_id, "--as", "clerk")

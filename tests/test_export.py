@@ -32,7 +32,8 @@ def make_document(county: County) -> tuple[int, list[int]]:
     service = county.service
     doc_id = service.start("village_clerk", "certificate_issuance", VILLAGE, "张三申请居住证明", CERTIFICATE,
                            password=PASSWORD)
-    other = service.start("party_secretary", "major_decision_4y2g", VILLAGE, "修路", {"matter": "修路", "amount": "1"},
+    road = {"matter": "修路", "amount": "1", "item": "村级工程项目建设", "counterparty": "不涉及", "involves_land": False}
+    other = service.start("party_secretary", "major_decision_4y2g", VILLAGE, "修路", road,
                           [Upload("proposal", "方案.txt", b"plan")], password=PASSWORD)
     service.step("vc_chair", doc_id, "list_check", {}, password=PASSWORD)
     service.step("party_secretary", other, "d_consult", {"consult_tally": "7/7/6/1/0", "consult_minutes": "同意"},

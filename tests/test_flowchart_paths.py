@@ -42,7 +42,7 @@ def _cases() -> list[tuple[str, str]]:
 
 def default_value(wf: Workflow, spec: FieldSpec, today: str) -> Any:
     if spec.type == "tally":
-        return dict(PASSING_TALLY if spec.quorum else FAILING_TALLY)
+        return dict(PASSING_TALLY if spec.quorum or spec.route else FAILING_TALLY)
     return {
         "text": f"{spec.title}：测试内容",
         "integer": 1,
@@ -61,21 +61,23 @@ def form(wf: Workflow, action: Action, overrides: dict, today: str) -> tuple[dic
     return values, uploads
 
 
-def walk(county: County, wf: Workflow, spec: dict, steps: list) -> dict:
+def walk(county: County, wf: Workflow, spec: dict, steps: list, path_fields: dict | None = None) -> dict:
     """Start a document on PATH_START and take the steps, waiting out a time limit only where a step's rule
     asks for it (so the clock stays inside the holiday calendar's years)."""
     service, clock = county.service, county.clock
     clock.now = PATH_START
     today = clock().date().isoformat()
     start = spec["start"]
-    values, uploads = form(wf, wf.start, {**spec.get("fields", {}), **start.get("fields", {})}, today)
+    fields = {**spec.get("fields", {}), **(path_fields or {})}
+    values, uploads = form(wf, wf.start, {**spec.get("fields", {}), **start.get("fields", {}), **(path_fields or {})},
+                           today)
     username, credential = _actor(county, wf.start.roles)
     doc_id = service.start(username, wf.id, VILLAGE, start["title"], values, uploads, **credential)
     view = service.show(doc_id)
     for step in steps:
         tid, extra = (step, {}) if isinstance(step, str) else (step["t"], step.get("fields", {}))
         action = wf.transitions[tid]
-        values, uploads = form(wf, action, {**spec.get("fields", {}), **extra}, clock().date().isoformat())
+        values, uploads = form(wf, action, {**fields, **extra}, clock().date().isoformat())
         actor = view["history"][-1]["actor"] if action.by_previous_actor else county.user_for(action.roles)
         if any("deadline_passed" in c.rule.names for c in action.conditions):
             clock.pass_deadline(view["due_at"])
@@ -96,7 +98,7 @@ def test_path_reaches_expected_state(shared_county: County, workflow_id: str, pa
     wf = shared_county.registry.get(workflow_id)
     spec = scenario(workflow_id)
     path = spec["paths"][path_name]
-    view = walk(shared_county, wf, spec, path["steps"])
+    view = walk(shared_county, wf, spec, path["steps"], path.get("fields"))
     assert view["state"] == path["expect"]
     assert [h["seq"] for h in view["history"]] == list(range(len(path["steps"]) + 1))
 

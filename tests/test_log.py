@@ -138,7 +138,8 @@ def test_concurrent_steps_on_different_documents_keep_one_consistent_log(county:
 
 def test_attachment_bytes_are_stored_under_their_sha256(county: County) -> None:
     doc_id = county.service.start("party_secretary", "major_decision_4y2g", VILLAGE, "修路",
-                                  {"matter": "修路", "amount": "1000"}, [Upload("proposal", "方案.txt", b"plan")],
+                                  {"matter": "修路", "amount": "1000", "item": "村级工程项目建设", "counterparty": "不涉及",
+                                   "involves_land": False}, [Upload("proposal", "方案.txt", b"plan")],
                                   password=PASSWORD)
     record = records.open_envelope(leaves(county)[-1]).decode()
     (attachment,) = record.attachments

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import update
 
 from tests.conftest import PASSWORD, VILLAGE, County
-from tests.web_support import Site, site  # noqa: F401
+from tests.web_support import ROAD, Site, site  # noqa: F401
 from workflow.cli.documents import show_text
 from workflow.documents import worklist
 from workflow.documents.service import Upload
@@ -25,6 +25,7 @@ from workflow.store.tables import Document
 
 F01 = "major_decision_4y2g"
 BEIJING = timezone(timedelta(hours=8))
+ADULTS = "村民会议（按本村十八周岁以上村民计算到会）"  # the body deciding a village road
 
 
 def beijing(*args: int) -> datetime:
@@ -34,13 +35,14 @@ def beijing(*args: int) -> datetime:
 def to_resolution(county: County) -> int:
     """A decision through 提议, 商议, 审议 and 决议, waiting for the township's check."""
     service = county.service
-    doc_id = service.start("party_secretary", F01, VILLAGE, "修建村组道路", {"matter": "修建二组道路"},
+    doc_id = service.start("party_secretary", F01, VILLAGE, "修建村组道路", {"matter": "修建二组道路", **ROAD},
                            [Upload("proposal", "方案.txt", "方案".encode())], password=PASSWORD)
     service.step("party_secretary", doc_id, "d_consult", {"consult_tally": "7/7/6/1/0", "consult_minutes": "同意"},
                  [Upload("consult_record", "记录.txt", b"x")], password=PASSWORD)
     service.step("party_secretary", doc_id, "d_review", {"review_tally": "30/30/30/0/0"},
                  [Upload("review_minutes", "记录.txt", b"x")], password=PASSWORD)
-    service.step("vc_chair", doc_id, "d_resolve", {"resolution_tally": "45/40/35/5/0", "resolution_summary": "同意"},
+    service.step("vc_chair", doc_id, "d_resolve",
+                 {"decision_body": ADULTS, "resolution_tally": "45/40/35/5/0", "resolution_summary": "同意"},
                  [Upload("resolution_minutes", "决议.txt", b"x")], password=PASSWORD)
     return doc_id
 

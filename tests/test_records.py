@@ -69,7 +69,8 @@ def test_golden_leaf_bytes_do_not_drift() -> None:
 def test_signed_step_in_the_database_records_what_happened(county: County) -> None:
     service = county.service
     doc_id = service.start("party_secretary", "major_decision_4y2g", VILLAGE, "修建村组道路",
-                           {"matter": "修建二组道路", "amount": "85000"}, [Upload("proposal", "方案.txt", b"plan")],
+                           {"matter": "修建二组道路", "amount": "85000", "item": "村级工程项目建设", "counterparty": "不涉及",
+                            "involves_land": False}, [Upload("proposal", "方案.txt", b"plan")],
                            password=PASSWORD)
     county.clock.advance(minutes=5)
     service.step("party_secretary", doc_id, "d_consult", {"consult_tally": "7/7/6/1/0", "consult_minutes": "同意"},
@@ -81,7 +82,7 @@ def test_signed_step_in_the_database_records_what_happened(county: County) -> No
     signer = records.open_envelope(entries[-1]).signatures[0]
     assert second.to_json() == {
         "log_origin": "cunwu.test/lianyuan", "doc_id": doc_id,
-        "definition": {"id": "major_decision_4y2g", "version": 1}, "title": "修建村组道路",
+        "definition": {"id": "major_decision_4y2g", "version": 2}, "title": "修建村组道路",
         "place": "涟源市/石马山镇/石门坎村", "step_seq": 1, "transition": "d_consult", "kind": "forward",
         "from_state": "d_proposed", "to_state": "d_consulted", "actor": "party_secretary", "role": "party_secretary",
         "at": "2026-03-02T09:05:00.000000Z", "fields": {"consult_minutes": "同意"},

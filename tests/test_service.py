@@ -17,13 +17,15 @@ from workflow.people import directory
 from workflow.store.tables import Document, Step
 
 F01 = "major_decision_4y2g"
+ADULTS = "村民会议（按本村十八周岁以上村民计算到会）"  # the body deciding a village road
+ROAD = {"item": "村级工程项目建设", "counterparty": "不涉及", "involves_land": False}
 MINUTES = [Upload("consult_record", "两委会议记录.txt", "会议记录".encode())]
 CONSULT = {"consult_tally": "7/7/6/1/0", "consult_minutes": "同意提交党员大会审议"}
 
 
 def start_decision(county: County) -> int:
     return county.service.start("party_secretary", F01, VILLAGE, "修建村组道路",
-                                {"matter": "修建二组道路", "amount": "85000"},
+                                {"matter": "修建二组道路", "amount": "85000", **ROAD},
                                 [Upload("proposal", "方案.txt", "方案".encode())], password=PASSWORD)
 
 
@@ -52,8 +54,10 @@ def test_party_assembly_refused_one_below_two_thirds_present(county: County) -> 
     doc_id = consulted_decision(county)
     with pytest.raises(StepRefused) as refused:
         review(county, doc_id, "应到=30,实到=19,赞成=16,反对=3,弃权=0")
-    assert (refused.value.code, refused.value.reason_codes) == ("machine.refused", ("guard.quorum-not-met",))
-    assert refused.value.reasons == ("党员大会表决不符合法定要求：党员大会须有应到会党员三分之二以上到会，赞成票须超过应到会党员的半数",)
+    assert (refused.value.code, refused.value.reason_codes) == ("machine.refused", ("guard.county-rule-not-met",))
+    assert refused.value.reasons == (county.registry.support.meeting("party_assembly").refusal("党员大会表决"),)
+    assert refused.value.reasons[0].startswith(
+        "党员大会表决不符合县规则：党员大会须有应到会党员三分之二以上到会，赞成票须超过应到会党员的半数（县规则：")
     assert county.service.show(doc_id)["state"] == "d_consulted"
 
 
@@ -96,7 +100,7 @@ def test_cadre_of_another_village_cannot_see_or_step_a_document(county: County) 
 def test_reviewer_of_another_township_cannot_approve(county: County) -> None:
     doc_id = consulted_decision(county)
     review(county, doc_id, "30/30/30/0/0")
-    county.service.step("vc_chair", doc_id, "d_resolve", {"resolution_tally": "45/40/35/5/0",
+    county.service.step("vc_chair", doc_id, "d_resolve", {"decision_body": ADULTS, "resolution_tally": "45/40/35/5/0",
                                                           "resolution_summary": "同意修路"},
                         [Upload("resolution_minutes", "决议.txt", b"x")], password=PASSWORD)
     with pytest.raises(PermissionDenied):
@@ -167,7 +171,7 @@ def test_negative_list_refuses_a_banned_certificate(county: County) -> None:
 def test_publicity_cannot_close_before_its_period_ends(county: County) -> None:
     doc_id = consulted_decision(county)
     review(county, doc_id, "30/30/30/0/0")
-    county.service.step("vc_chair", doc_id, "d_resolve", {"resolution_tally": "45/40/35/5/0",
+    county.service.step("vc_chair", doc_id, "d_resolve", {"decision_body": ADULTS, "resolution_tally": "45/40/35/5/0",
                                                           "resolution_summary": "同意"},
                         [Upload("resolution_minutes", "决议.txt", b"x")], password=PASSWORD)
     county.service.step("township_reviewer", doc_id, "d_township_approve", {"township_opinion": "合规"},
@@ -272,8 +276,10 @@ def test_history_rows_cannot_be_updated_or_deleted(county: County) -> None:
 
 def test_document_stays_on_the_version_it_was_started_with(county: County, tmp_path: Path) -> None:
     shipped = registry_mod.default_dir()
+    current = registry_mod.load().get("certificate_issuance").version
     v1 = (shipped / "f31_certificate.yaml").read_text(encoding="utf-8")
-    v2 = v1.replace("version: 1", "version: 2").replace("title: 清单核对", "title: 清单核对（第二版）")
+    v2 = v1.replace(f"version: {current}", f"version: {current + 1}").replace("title: 清单核对",
+                                                                          "title: 清单核对（第二版）")
     (tmp_path / "v2").mkdir()
     (tmp_path / "v2" / "f31_certificate_v2.yaml").write_text(v2, encoding="utf-8")
     fields = {"applicant": "张三", "applicant_id": "431381198001010019", "certificate_type": "居住证明",
@@ -285,8 +291,8 @@ def test_document_stays_on_the_version_it_was_started_with(county: County, tmp_p
     new_id = upgraded.start("village_clerk", "certificate_issuance", VILLAGE, "居住证明", fields, password=PASSWORD)
     old = upgraded.step("village_clerk", old_id, "list_check", {}, password=PASSWORD)
     new = upgraded.step("village_clerk", new_id, "list_check", {}, password=PASSWORD)
-    assert (old["workflow_version"], old["history"][1]["title"]) == (1, "清单核对")
-    assert (new["workflow_version"], new["history"][1]["title"]) == (2, "清单核对（第二版）")
+    assert (old["workflow_version"], old["history"][1]["title"]) == (current, "清单核对")
+    assert (new["workflow_version"], new["history"][1]["title"]) == (current + 1, "清单核对（第二版）")
 
 
 def test_list_filters_by_place_state_and_definition(county: County) -> None:

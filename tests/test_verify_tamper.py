@@ -33,6 +33,7 @@ from workflow.ledger.verify import Attachments, Report, verify_database
 from workflow.people.directory import find_user
 
 F01 = "major_decision_4y2g"
+ROAD = {"item": "村级工程项目建设", "counterparty": "不涉及", "involves_land": False}
 F31 = "certificate_issuance"
 CERTIFICATE = {"applicant": "张三", "applicant_id": "431381198001010019", "certificate_type": "居住证明",
                "purpose": "子女入学"}
@@ -50,7 +51,7 @@ class History:
 
 def build_history(county: County) -> History:
     service = county.service
-    doc_a = service.start("party_secretary", F01, VILLAGE, "修建村组道路", {"matter": "修建二组道路", "amount": "85000"},
+    doc_a = service.start("party_secretary", F01, VILLAGE, "修建村组道路", {"matter": "修建二组道路", "amount": "85000", **ROAD},
                           [Upload("proposal", "方案.txt", "修路方案".encode())], password=PASSWORD)
     doc_b = service.start("village_clerk", F31, VILLAGE, "张三申请居住证明", CERTIFICATE, password=PASSWORD)
     service.step("party_secretary", doc_a, "d_consult", {"consult_tally": "7/7/6/1/0", "consult_minutes": "同意"},

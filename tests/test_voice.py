@@ -188,7 +188,8 @@ def test_an_open_objection_keeps_the_notice_from_closing(county: County) -> None
 
 
 def test_an_objection_needs_a_notice_in_progress(shared_county: County) -> None:
-    doc = shared_county.service.start("party_secretary", "F01", VILLAGE, "修路", {"matter": "修路", "amount": "1000"},
+    road = {"matter": "修路", "amount": "1000", "item": "村级工程项目建设", "counterparty": "不涉及", "involves_land": False}
+    doc = shared_county.service.start("party_secretary", "F01", VILLAGE, "修路", road,
                                       [Upload("proposal", "方案.txt", "初步方案".encode())], password=PASSWORD)
     for subject in (doc, 999999, None):
         with pytest.raises(InputError) as refused:

@@ -66,14 +66,14 @@ def test_a_step_through_the_form_records_tally_comment_and_attachment(site: Site
         ("consult_record", "两委会议记录.txt", "text/plain")]
 
 
-def test_a_tally_below_the_statutory_rule_is_refused_with_its_text(site: Site) -> None:
+def test_a_tally_below_the_county_rule_is_refused_with_its_text(site: Site) -> None:
     doc_id = site.start_decision()
     client = site.client("party_secretary")
     post_step(client, doc_id, "d_consult", fields=CONSULT, tallies={"consult_tally": (7, 7, 6, 1, 0)}, files=RECORD)
     response = post_step(client, doc_id, "d_review", tallies={"review_tally": (30, 19, 16, 3, 0)},
                          files={"review_minutes": ("党员大会记录.txt", "记录".encode())})
     assert response.status_code == 422
-    assert "党员大会表决不符合法定要求：党员大会须有应到会党员三分之二以上到会，赞成票须超过应到会党员的半数" \
+    assert "党员大会表决不符合县规则：党员大会须有应到会党员三分之二以上到会，赞成票须超过应到会党员的半数" \
         in response.get_data(as_text=True)
     assert site.county.service.show(doc_id)["state"] == "d_consulted"
 
@@ -133,7 +133,8 @@ def test_step_form_is_generated_from_the_definition(site: Site) -> None:
 def test_starting_a_document_through_the_form(site: Site) -> None:
     client = site.client("party_secretary")
     csrf = page_token(client, "/documents/new/F01")
-    data = form_data("start", csrf, {"matter": "修建文化广场", "amount": "120000"},
+    data = form_data("start", csrf, {"matter": "修建文化广场", "amount": "120000", "item": "村级工程项目建设",
+                                     "counterparty": "不涉及"},
                      files={"proposal": ("方案.pdf", b"%PDF-1.4\n%%EOF\n")})
     data.update({"start-title": "修建文化广场", "start-place": f"涟源市/石马山镇/{VILLAGE}"})
     response = client.post("/documents/new/F01", data=data, content_type="multipart/form-data")
@@ -141,7 +142,9 @@ def test_starting_a_document_through_the_form(site: Site) -> None:
     doc_id = int(response.headers["Location"].rsplit("/", 1)[1])
     view = site.county.service.show(doc_id)
     assert (view["title"], view["state"], view["data"]) == ("修建文化广场", "d_proposed",
-                                                            {"matter": "修建文化广场", "amount": "120000.00"})
+                                                            {"matter": "修建文化广场", "amount": "120000.00",
+                                                             "item": "村级工程项目建设", "counterparty": "不涉及",
+                                                             "involves_land": False})
 
 
 def test_start_page_is_refused_to_a_role_that_cannot_start_it(site: Site) -> None:

@@ -10,6 +10,8 @@ import pytest
 
 from tests.conftest import PASSWORD, VILLAGE
 from tests.web_support import Site, make_site
+
+ADULTS = "村民会议（按本村十八周岁以上村民计算到会）"
 from workflow.documents.service import Upload
 from workflow.engine import registry as registry_mod
 from workflow.engine.registry import Registry
@@ -61,8 +63,8 @@ def portal(tmp_path_factory: pytest.TempPathFactory, disclosing_id: Registry) ->
     for user, tid, values, upload in [
             ("party_secretary", "d_consult", {"consult_tally": "7/7/6/1/0", "consult_minutes": "同意"}, "consult_record"),
             ("party_secretary", "d_review", {"review_tally": "30/30/30/0/0"}, "review_minutes"),
-            ("vc_chair", "d_resolve", {"resolution_tally": "45/40/35/5/0", "resolution_summary": "同意修路"},
-             "resolution_minutes"),
+            ("vc_chair", "d_resolve", {"decision_body": ADULTS, "resolution_tally": "45/40/35/5/0",
+                                       "resolution_summary": "同意修路"}, "resolution_minutes"),
             ("township_reviewer", "d_township_approve", {"township_opinion": "程序合规"}, None)]:
         uploads = [Upload(upload, "记录.txt", "会议记录".encode())] if upload else []
         service.step(user, publicized, tid, values, uploads, password=PASSWORD)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.conftest import PASSWORD, County
-from tests.test_service import consulted_decision, review, start_decision
+from tests.test_service import ADULTS, consulted_decision, review, start_decision
 from workflow.documents import worklist
 from workflow.documents.service import Upload
 
@@ -68,7 +68,7 @@ def test_nothing_is_counted_for_a_person_with_no_waiting_role(county: County) ->
 def test_township_reviewer_sees_villages_of_their_township_only(county: County) -> None:
     doc_id = consulted_decision(county)
     review(county, doc_id, "30/30/30/0/0")
-    county.service.step("vc_chair", doc_id, "d_resolve", {"resolution_tally": "45/40/35/5/0",
+    county.service.step("vc_chair", doc_id, "d_resolve", {"decision_body": ADULTS, "resolution_tally": "45/40/35/5/0",
                                                           "resolution_summary": "同意"},
                         [Upload("resolution_minutes", "决议.txt", b"x")], password=PASSWORD)
     assert [t.doc_id for t in tasks(county, "township_reviewer")] == [doc_id]

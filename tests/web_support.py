@@ -23,6 +23,7 @@ from workflow.ledger import records
 from workflow.store.database import Database
 
 F01 = "major_decision_4y2g"
+ROAD = {"item": "村级工程项目建设", "counterparty": "不涉及", "involves_land": False}  # what F01 records of the matter
 _TOKEN = re.compile(r'name="(?:[\w-]*-)?csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -40,7 +41,7 @@ class Site:
 
     def start_decision(self, title: str = "修建村组道路", **values: Any) -> int:
         return self.county.service.start("party_secretary", F01, VILLAGE, title,
-                                         {"matter": "修建二组道路", "amount": "85000", **values},
+                                         {"matter": "修建二组道路", "amount": "85000", **ROAD, **values},
                                          [Upload("proposal", "方案.txt", "初步方案".encode())], password=PASSWORD)
 
     def step(self, username: str, doc_id: int, transition: str, values: dict,

@@ -101,7 +101,7 @@ def build(wf: Workflow, action: Action, prefix: str, start: bool = False, places
                 attrs[attr(name, key)] = StringField(TALLY_TITLES[key], widget=NumberInput(min=0, step=1),
                                                      render_kw={"required": True} if entry["required"] else {})
                 parts.append((attr(name, key), TALLY_TITLES[key]))
-            note = entry["quorum"]["text"] if "quorum" in entry else ""
+            note = entry["quorum"]["text"] if "quorum" in entry else entry.get("route", {}).get("text", "")
             layout.append(Slot("tally", name, entry["title"], entry["required"], note, tuple(parts)))
         else:
             attrs[attr(name)] = _field(entry)

@@ -1,6 +1,7 @@
 """`cunwu catalogue` and `definitions`: the power list and its flowcharts, listed, shown, drawn and checked."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ from workflow.cli.base import (
     emit,
     main,
 )
-from workflow.engine import diagram
+from workflow.engine import diagram, sources
 from workflow.engine import registry as registry_mod
 from workflow.errors import DefinitionError
 from workflow.store.database import utcnow
@@ -139,3 +140,11 @@ def definitions_calendar(as_json: bool) -> None:
                          "请补充下一年的节假日安排（见 definitions/README.md「节假日安排」）")
         return "\n".join(lines)
     emit(as_json, data, text)
+
+
+@definitions.command("law")
+@JSON_OPTION
+def definitions_law(as_json: bool) -> None:
+    """每条规则的依据（法律条款或县规则）及适用的流程图和步骤。"""
+    reg = registry_mod.load()
+    emit(as_json, [dataclasses.asdict(r) for r in sources.rows(reg)], lambda _: sources.markdown(reg))

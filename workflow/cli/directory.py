@@ -1,6 +1,9 @@
 """`cunwu init`, `place` and `user`: the data directory, places and people."""
 from __future__ import annotations
 
+import dataclasses
+import sys
+
 import click
 from sqlalchemy import select
 
@@ -14,7 +17,7 @@ from workflow.cli.base import (
     password_for,
 )
 from workflow.ledger.keyring import Keyring
-from workflow.people import directory
+from workflow.people import directory, duties
 from workflow.store import migrate
 from workflow.store.tables import Place, User
 
@@ -123,3 +126,26 @@ def user_list(ctx: click.Context, as_json: bool) -> None:
     emit(as_json, rows, lambda rs: "\n".join(
         f"{r['username']:<16}{r['name']:<8}" + "；".join(f"{roles[a['role']].title}@{a['place']}" for a in r["roles"])
         for r in rs) or "（尚无人员）")
+
+
+@user.command("check")
+@JSON_OPTION
+@click.pass_context
+def user_check(ctx: click.Context, as_json: bool) -> None:
+    """检查人员名录：列出同一村内兼任了法律不允许兼任的角色的人（如村委会成员兼任村务监督委员会成员，
+    《村民委员会组织法》第三十二条）；有则以状态 1 退出。"""
+    c = context(ctx)
+    with c.db.read() as s:
+        found = [dataclasses.asdict(p) for p in duties.pairs(s, c.registry.support)]
+
+    def text(rows: list[dict]) -> str:
+        if not rows:
+            return "人员名录检查通过：没有违反职务分离规定的兼任"
+        lines = [f"发现 {len(rows)} 处违反职务分离规定的兼任："]
+        for r in rows:
+            lines.append(f"  {r['name']}（{r['username']}）在“{r['place']}”同时担任{'、'.join(r['held'])}和"
+                         f"{'、'.join(r['excluded'])}：负面清单{r['negative']}，{r['basis']}：“{r['article']}”")
+        return "\n".join(lines)
+    emit(as_json, found, text)
+    if found:
+        sys.exit(1)

@@ -36,6 +36,7 @@ def show_text(calendar: Calendar, d: dict) -> str:
         lines.append("  历史：")
         for h in d["history"]:
             lines.append(f"    {h['seq']:>2}. {h['at'][:16]}  {h['title']}  {h['actor_name']}（{h['role_title']}）"
+                         + ("  逾期办理" if h.get("late") else "")
                          + (f"  意见：{h['comment']}" if h["comment"] else ""))
     if "actions" in d:
         lines.append("  可办理：" if any(a["allowed"] for a in d["actions"]) else "  当前无可办理的操作")

@@ -198,9 +198,12 @@ def _document(service: Service, clock: _Clock, wf: Workflow, village: Place, rng
     paths = scenario["paths"]
     names = list(paths)
     path = paths[names[0]] if rng.random() < 0.55 else paths[rng.choice(names)]
+    path_fields = path.get("fields", {}) if isinstance(path, dict) else {}
+    path = path["steps"] if isinstance(path, dict) else path
     days_ago = rng.uniform(0, RECENT_DAYS) if rng.random() < RECENT else rng.uniform(0, 365)
     clock.now = today - timedelta(days=days_ago, minutes=rng.randint(0, 600))
     title, start_values = _vary(wf, scenario, rng)
+    start_values = {**start_values, **path_fields}
     values = _form(wf, wf.start, {**scenario["fields"], **start_values}, rng, clock.now)
     actor = _actor(wf, wf.start, None, village)
     files, remark = _files(wf.start, title, clock.now, rng), rng.choice(REMARKS) if rng.random() < 0.3 else None
@@ -258,7 +261,7 @@ def _form(wf: Workflow, action: Action, given: dict[str, Any], rng: random.Rando
 
 def _value(wf: Workflow, spec: FieldSpec, rng: random.Random, when: datetime) -> Any:
     if spec.type == "tally":
-        return dict(PASSING_TALLY if spec.quorum else FAILING_TALLY)
+        return dict(PASSING_TALLY if spec.quorum or spec.route else FAILING_TALLY)
     if spec.type == "text":
         return _person(rng) if _is_person(spec) else rng.choice(REMARKS)
     return {

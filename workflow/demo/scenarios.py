@@ -34,7 +34,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             "disposal_method": "租赁",
             "term_years": 5,
         },
-        "fields": {"reserve_price": "30000.00", "price": "36500.00"},
+        "fields": {"buyer_is_member": True, "reserve_price": "30000.00", "price": "36500.00"},
         "paths": {
             "main": [
                 "set_reserve_price", "d_consult", "d_review", "d_resolve", "d_township_approve",
@@ -68,6 +68,22 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             ],
             "d_resolution_failed": ["set_reserve_price", "d_consult", "d_review", "d_resolve_fail"],
             "d_consult_rejected": ["set_reserve_price", "d_consult_reject"],
+            "d_objection_escalated": [
+                "set_reserve_price", "d_consult", "d_withdraw_consult", "d_consult", "d_review", "d_resolve",
+                "d_township_return", "d_consult", "d_review", "d_resolve", "d_township_approve", "d_raise_objection",
+                "d_escalate_objection", "d_township_order_answer", "d_escalate_objection", "d_township_uphold",
+            ],
+            "land_to_outsider": {
+                "fields": {"disposal_method": "发包", "asset_kind": "农村土地（耕地、林地、草地、“四荒”地等）",
+                           "bidder_scope": "允许本集体经济组织以外的单位或个人参与", "asset_name": "五组荒山（ZY-2011-007）"},
+                "steps": [
+                    "set_reserve_price", "d_consult", "d_review", "d_resolve", "d_township_approve",
+                    "d_close_publicity", "government_approve",
+                    {"t": "close_deal", "fields": {"buyer": "某某生态农业有限公司", "buyer_is_member": False,
+                                                   "credit_checked": True}},
+                    "close_publicity", "sign_contract", "file_contract", "archive",
+                ],
+            },
         },
     },
     "collective_income_distribution": {
@@ -78,7 +94,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             "distributable_income": "260000.00",
             "distribution_plan": "提取公积公益金30%，其余按股分红",
         },
-        "fields": {"paid_total": "182000.00"},
+        "fields": {"decision_body": "集体经济组织成员大会", "paid_total": "182000.00"},
         "paths": {
             "main": [
                 "submit_proposal", "d_consult", "d_review", "d_resolve", "d_township_approve", "d_close_publicity",
@@ -101,12 +117,20 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             ],
             "d_resolution_failed": ["submit_proposal", "d_consult", "d_review", "d_resolve_fail"],
             "d_consult_rejected": ["submit_proposal", "d_consult_reject"],
+            "d_objection_escalated": [
+                "submit_proposal", "d_consult", "d_withdraw_consult", "d_consult", "d_review", "d_resolve",
+                "d_township_return", "d_consult", "d_review", "d_resolve", "d_township_approve", "d_raise_objection",
+                "d_escalate_objection", "d_township_order_answer", "d_escalate_objection", "d_township_uphold",
+            ],
         },
     },
     "collective_project_initiation": {
         "title": "关于建设村集体光伏电站并对外承包经营的决策",
         "start": {"matter": "村部及小学屋顶分布式光伏电站（120千瓦）", "project_type": "资源开发", "investment": "480000.00"},
-        "fields": {"base_price": "30000.00", "contract_price": "34000.00", "term_years": 10},
+        "fields": {
+            "decision_body": "集体经济组织成员大会", "base_price": "30000.00", "contract_price": "34000.00",
+            "term_years": 10,
+        },
         "paths": {
             "main": [
                 "study", "d_consult", "d_review", "d_resolve", "d_township_approve", "d_close_publicity",
@@ -135,6 +159,11 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             ],
             "d_resolution_failed": ["study", "d_consult", "d_review", "d_resolve_fail"],
             "d_consult_rejected": ["study", "d_consult_reject"],
+            "d_objection_escalated": [
+                "study", "d_consult", "d_withdraw_consult", "d_consult", "d_review", "d_resolve",
+                "d_township_return", "d_consult", "d_review", "d_resolve", "d_township_approve", "d_raise_objection",
+                "d_escalate_objection", "d_township_order_answer", "d_escalate_objection", "d_township_uphold",
+            ],
         },
     },
     "dibao_application": {
@@ -433,6 +462,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "title": "关于县道拓宽工程征地补偿费分配",
         "start": {"matter": "县道拓宽工程征收三组耕地12.6亩", "acquisition_doc": "湘政地〔2024〕第123号", "amount": "756000.00"},
         "fields": {
+            "decision_body": "集体经济组织成员大会",
             "eligible_members": 420,
             "collective_share": "151200.00",
             "member_share": "604800.00",
@@ -461,6 +491,12 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             ],
             "d_resolution_failed": ["confirm_members", "draft_plan", "d_consult", "d_review", "d_resolve_fail"],
             "d_consult_rejected": ["confirm_members", "draft_plan", "d_consult_reject"],
+            "d_objection_escalated": [
+                "confirm_members", "draft_plan", "d_consult", "d_withdraw_consult", "d_consult", "d_review",
+                "d_resolve", "d_township_return", "d_consult", "d_review", "d_resolve", "d_township_approve",
+                "d_raise_objection", "d_escalate_objection", "d_township_order_answer", "d_escalate_objection",
+                "d_township_uphold",
+            ],
         },
     },
     "land_contracting_plan": {
@@ -471,7 +507,12 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             "members_main": [
                 {"t": "draft_plan", "fields": {"plan_type": "本集体成员承包", "land_area": "五组机动地36亩"}}, "d_consult",
                 "d_review", "d_resolve", "d_township_approve", "d_close_publicity", "start_signing",
-                "sign_contracts", "file_contracts",
+                "sign_contracts", "file_contracts", "vsc_approve", "archive",
+            ],
+            "result_returned": [
+                {"t": "draft_plan", "fields": {"plan_type": "本集体成员承包", "land_area": "五组机动地36亩"}}, "d_consult",
+                "d_review", "d_resolve", "d_township_approve", "d_close_publicity", "start_signing",
+                "sign_contracts", "file_contracts", "vsc_return", "sign_contracts", "file_contracts", "vsc_approve",
             ],
             "outsider_with_withdraw_and_return": [
                 {"t": "draft_plan", "fields": {"plan_type": "向本集体以外单位或个人发包", "land_area": "五组荒坡地80亩"}},
@@ -502,6 +543,11 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             ],
             "d_resolution_failed": ["draft_plan", "d_consult", "d_review", "d_resolve_fail"],
             "d_consult_rejected": ["draft_plan", "d_consult_reject"],
+            "d_objection_escalated": [
+                "draft_plan", "d_consult", "d_withdraw_consult", "d_consult", "d_review", "d_resolve",
+                "d_township_return", "d_consult", "d_review", "d_resolve", "d_township_approve", "d_raise_objection",
+                "d_escalate_objection", "d_township_order_answer", "d_escalate_objection", "d_township_uphold",
+            ],
         },
     },
     "major_decision_4y2g": {
@@ -532,6 +578,27 @@ SCENARIOS: dict[str, dict[str, Any]] = {
                 "d_consult", "d_review", "d_resolve", "d_township_approve", "d_close_publicity", "complete",
                 "vsc_return", "complete", "vsc_approve",
             ],
+            "d_objection_escalated": [
+                "d_consult", "d_review", "d_resolve", "d_township_approve", "d_raise_objection",
+                "d_escalate_objection", "d_township_order_answer", "d_escalate_objection", "d_township_uphold",
+            ],
+            "land_to_outsider": {
+                "fields": {"item": "村集体资产资源处置", "counterparty": "本集体经济组织以外的单位或个人",
+                           "involves_land": True, "matter": "五组荒山40亩发包给某某生态农业有限公司"},
+                "steps": [
+                    "d_consult", "d_review", "d_resolve", "d_township_approve", "d_close_publicity",
+                    "report_township", {"t": "township_approve", "fields": {"credit_checked": True}}, "complete",
+                    "vsc_approve", "archive",
+                ],
+            },
+            "land_to_outsider_refused": {
+                "fields": {"item": "村集体资产资源处置", "counterparty": "本集体经济组织以外的单位或个人",
+                           "involves_land": True, "matter": "三组耕地25亩发包给外村养殖户"},
+                "steps": [
+                    "d_consult", "d_review", "d_resolve", "d_township_approve", "d_close_publicity",
+                    "report_township", "township_refuse",
+                ],
+            },
         },
     },
     "poverty_registration_entry": {
@@ -863,6 +930,11 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             ],
             "d_resolution_failed": ["propose", "d_consult", "d_review", "d_resolve_fail"],
             "d_consult_rejected": ["propose", "d_consult_reject"],
+            "d_objection_escalated": [
+                "propose", "d_consult", "d_withdraw_consult", "d_consult", "d_review", "d_resolve",
+                "d_township_return", "d_consult", "d_review", "d_resolve", "d_township_approve", "d_raise_objection",
+                "d_escalate_objection", "d_township_order_answer", "d_escalate_objection", "d_township_uphold",
+            ],
         },
     },
     "village_works_below_threshold": {
@@ -914,6 +986,12 @@ SCENARIOS: dict[str, dict[str, Any]] = {
                 "d_consult_reject",
             ],
             "committee_rejected": ["submit_budget", "review_cost", "decide_reject"],
+            "d_objection_escalated": [
+                "submit_budget", {"t": "review_cost", "fields": {"reviewed_amount": "85000.00"}}, "refer_council",
+                "d_consult", "d_withdraw_consult", "d_consult", "d_review", "d_resolve", "d_township_return",
+                "d_consult", "d_review", "d_resolve", "d_township_approve", "d_raise_objection",
+                "d_escalate_objection", "d_township_order_answer", "d_escalate_objection", "d_township_uphold",
+            ],
         },
     },
     "village_works_open_tender": {
@@ -952,6 +1030,11 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             ],
             "d_resolution_failed": ["d_consult", "d_review", "d_resolve_fail"],
             "d_consult_rejected": ["d_consult_reject"],
+            "d_objection_escalated": [
+                "d_consult", "d_withdraw_consult", "d_consult", "d_review", "d_resolve", "d_township_return",
+                "d_consult", "d_review", "d_resolve", "d_township_approve", "d_raise_objection",
+                "d_escalate_objection", "d_township_order_answer", "d_escalate_objection", "d_township_uphold",
+            ],
         },
     },
     "yishiyiyi_fundraising": {
@@ -987,6 +1070,11 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             ],
             "d_resolution_failed": ["canvass", "d_consult", "d_review", "d_resolve_fail"],
             "d_consult_rejected": ["canvass", "d_consult_reject"],
+            "d_objection_escalated": [
+                "canvass", "d_consult", "d_withdraw_consult", "d_consult", "d_review", "d_resolve",
+                "d_township_return", "d_consult", "d_review", "d_resolve", "d_township_approve", "d_raise_objection",
+                "d_escalate_objection", "d_township_order_answer", "d_escalate_objection", "d_township_uphold",
+            ],
         },
     },
 }

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from workflow.documents import objections
 from workflow.engine import deadlines, guards
 from workflow.engine import fields as fieldtypes
+from workflow.engine.calendar import CalendarError
 from workflow.engine.flowchart import Action, Workflow
 from workflow.engine.registry import Registry
 from workflow.errors import Conflict, CunwuError, InputError, NotFound, PermissionDenied, StepRefused
@@ -159,7 +160,7 @@ class Service:
                 who = principal(user)
                 now = self.clock()
                 where = self._situation(doc.place, doc.state, doc.data, now, doc.state_entered_at, doc.due_at,
-                                        self._previous_actor(s, doc))
+                                        self._previous_actor(s, doc), self._actors(s, doc.id))
                 if not self._may_view(wf, doc, who, where.place_ids):
                     raise PermissionDenied(CANNOT_VIEW(person=who.describe(), doc=doc_id))
                 parsed = self._parse(wf, action, values)
@@ -204,12 +205,15 @@ class Service:
             wf = self.registry.get(doc.workflow_id, doc.workflow_version)
             history = s.scalars(select(Step).where(Step.document_id == doc.id).order_by(Step.seq)).all()
             view = self._view(doc, wf)
-            view["history"] = [self._step_view(wf, st) for st in history]
+            late = self._late(wf, history)
+            view["history"] = [{**self._step_view(wf, st), "late": was_late}
+                               for st, was_late in zip(history, late, strict=True)]
             view["visited"] = sorted({st.to_state for st in history})
             if username is not None:
                 who = principal(find_user(s, username))
                 where = self._situation(doc.place, doc.state, doc.data, self.clock(), doc.state_entered_at,
-                                        doc.due_at, history[-1].actor_id if history else None)
+                                        doc.due_at, history[-1].actor_id if history else None,
+                                        _actors(history))
                 if not self._may_view(wf, doc, who, where.place_ids):
                     raise PermissionDenied(CANNOT_VIEW(person=who.describe(), doc=doc_id))
                 view["actions"] = [self._offer(wf, t, who, where, self._objection_block(s, wf, doc, t))
@@ -256,6 +260,10 @@ class Service:
         return deadlines.due(entered, wf.states[state].deadline, self.registry.support.calendar)
 
     @staticmethod
+    def _actors(s: Session, doc_id: int) -> dict[str, frozenset[int]]:
+        return _actors(s.execute(select(Step.transition, Step.actor_id).where(Step.document_id == doc_id)).all())
+
+    @staticmethod
     def _may_view(wf: Workflow, doc: Document, who: Principal, place_ids: frozenset[int]) -> bool:
         return guards.can_view(wf, doc.state, who, place_ids) and not guards.recused(wf, who.username, doc.data)
 
@@ -293,11 +301,13 @@ class Service:
     @staticmethod
     def _situation(place: Place, state: Optional[str], data: Mapping[str, Any], now: datetime,
                    entered: Optional[datetime], due: Optional[datetime],
-                   previous_actor: Optional[int]) -> guards.Situation:
+                   previous_actor: Optional[int], actors: Optional[Mapping[str, frozenset[int]]] = None
+                   ) -> guards.Situation:
         chain = place.chain()
         return guards.Situation(state=state, place_ids=frozenset(p.id for p in chain),
                                 place_names=tuple(p.name for p in chain), data=data, now=now,
-                                state_entered_at=entered, due_at=due, previous_actor_id=previous_actor)
+                                state_entered_at=entered, due_at=due, previous_actor_id=previous_actor,
+                                actors=actors or {})
 
     @staticmethod
     def _parse(wf: Workflow, action: Action, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -413,6 +423,23 @@ class Service:
             "due_at": doc.due_at.isoformat() if doc.due_at else None,
         }
 
+    def _late(self, wf: Workflow, history: Sequence[Step]) -> list[bool]:
+        """Whether each step left its state after a binding time limit ran out (the limit's source says the
+        lapse counts: 逾期办理); judged from the signed times of the step and of the one before it."""
+        out = [False]
+        for before, st in zip(history, history[1:], strict=False):
+            spec = wf.states.get(st.from_state or "")
+            deadline = spec.deadline if spec is not None else None
+            if deadline is None or deadline.binding is None:
+                out.append(False)
+                continue
+            try:
+                due = deadlines.due(before.at, deadline, self.registry.support.calendar)
+            except CalendarError:
+                due = None
+            out.append(due is not None and st.at > due)
+        return out
+
     @staticmethod
     def _step_view(wf: Workflow, st: Step) -> dict:
         action = wf.start if st.transition == "start" else wf.transitions.get(st.transition)
@@ -438,6 +465,15 @@ class Service:
             "fields": wf.describe_fields(action),
             "attachments": [{"name": a.name, "title": a.title, "required": a.required} for a in action.attachments],
         }
+
+
+def _actors(steps: Iterable[Any]) -> dict[str, frozenset[int]]:
+    """Who took each transition of a document (steps or (transition, actor_id) rows), for `not_by`."""
+    found: dict[str, set[int]] = {}
+    for step in steps:
+        transition, actor = (step.transition, step.actor_id) if isinstance(step, Step) else tuple(step)
+        found.setdefault(transition, set()).add(actor)
+    return {k: frozenset(v) for k, v in found.items()}
 
 
 def _is_tally(action: Action, name: str) -> bool:

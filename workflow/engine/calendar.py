@@ -17,8 +17,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from workflow.engine import yamlsource
 from workflow.engine.schema import CalendarFile
 from workflow.errors import InputError, Problem
+from workflow.messages import Code
 
 WEEKEND = (5, 6)
+CALENDAR_ENDED = Code("service.calendar-ended",
+                      "节假日安排只收录了 %(first)s–%(last)s 年（%(file)s），无法判断 %(day)s 是否为法定休假日，"
+                      "期间无法计算；请按国务院办公厅公布的%(year)s 年部分节假日安排补充该年"
+                      "（见 definitions/README.md「节假日安排」）后重试")
 
 
 class CalendarError(InputError):
@@ -39,10 +44,8 @@ class Calendar:
 
     def require(self, day: date) -> None:
         if not self.first <= day <= self.last:
-            raise CalendarError(
-                f"节假日安排只收录了 {self.first.year}–{self.last.year} 年（{self.file}），"
-                f"无法判断 {day.isoformat()} 是否为法定休假日，期间无法计算；请按国务院办公厅公布的"
-                f"{day.year} 年部分节假日安排补充该年（见 definitions/README.md「节假日安排」）后重试")
+            raise CalendarError(CALENDAR_ENDED(first=self.first.year, last=self.last.year, file=self.file,
+                                               day=day.isoformat(), year=day.year))
 
     def rest_day(self, day: date) -> bool:
         """A 法定休假日: a listed holiday, or a weekend day not made a working day."""

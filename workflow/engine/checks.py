@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import deque
 from pathlib import Path
 
+from workflow.engine.decisions import BODY_FIELD
 from workflow.engine.flowchart import BUILTIN_RULE_NAMES, Action, Support, Workflow
 from workflow.engine.schema import CJK, IDENT, CatalogueFile, FieldSpec
 from workflow.errors import Problem
@@ -103,8 +104,94 @@ def check_workflow(wf: Workflow) -> list[Problem]:
                     add(located(state.src) if state.src else top, "unknown-field",
                         f"状态 '{name}' 公开的字段 '{f}' 在流程中没有定义")
 
+    problems += _check_duties(wf, set(field_types), top)
     if not any(p.rule == "unknown-state" for p in problems):
         problems += _check_graph(wf, top)
+    return problems
+
+
+def _check_duties(wf: Workflow, fields: set[str], top: tuple[str, int]) -> list[Problem]:
+    """Separation of duties names real steps and negative-list items; a routed resolution has the fields
+    its route reads and a 决定机关 field offering only known bodies; a time limit that escalates has a way out
+    once it has run out."""
+    problems: list[Problem] = []
+
+    def add(where: tuple[str, int], rule: str, message: str) -> None:
+        problems.append(Problem(where[0], where[1], rule, message))
+
+    steps = set(wf.transitions) | {"start"}
+    for action in wf.transitions.values():
+        where = located(action.src) if action.src else top
+        for sep in action.not_by:
+            for step in sorted(set(sep.steps) - steps):
+                add(where, "unknown-transition", f"“{action.title}”的 not_by 引用了未定义的操作 '{step}'")
+            if sep.negative not in wf.support.negative.items:
+                add(where, "unknown-negative", f"负面清单事项 '{sep.negative}' 不在 negative_list.yaml 中")
+    routes = {f.route for a in (wf.start, *wf.transitions.values()) for f in a.fields if f.route}
+    decisions = wf.support.decisions
+    if len(routes) > 1:
+        add(top, "bad-field", f"一个流程只能有一个决策路由（现有 {'、'.join(sorted(routes))}）")
+    if routes and decisions is not None and all(decisions.known(r) for r in routes):
+        route = next(iter(routes))
+        missing = decisions.route_names(route) - fields - set(wf.chart.constants) - set(wf.support.negative.lists)
+        if missing:
+            add(top, "unknown-name", f"决策路由 '{route}' 读取的字段在流程中没有定义：{'、'.join(sorted(missing))}")
+        body = wf.field_spec(BODY_FIELD)
+        unknown = set(wf.options(body)) - {b.title for b in decisions.spec.bodies.values()} if body else set()
+        if body is None or body.type != "choice":
+            add(top, "bad-field", f"有决策路由的流程须有选择字段 '{BODY_FIELD}'（决定机关）")
+        elif unknown:
+            add(top, "bad-field", f"决定机关选项不在 decisions.yaml 中：{'、'.join(sorted(unknown))}")
+    for name, state in wf.states.items():
+        if state.deadline is not None and state.deadline.binding == "escalate":
+            ways = [t for t in wf.outgoing(name) if any("deadline_passed" in c.rule.names for c in t.conditions)]
+            if not ways:
+                add(located(state.src) if state.src else top, "no-escalation",
+                    f"状态 '{name}' 的时限逾期后须可上报，但没有以 deadline_passed 为条件的转出")
+    return problems
+
+
+def check_rules(support: Support, county_file: str, decisions_file: str) -> list[Problem]:
+    """Meeting rules, county rules, role separations and deciding bodies refer to what exists."""
+    problems: list[Problem] = []
+
+    def add(file: str, rule: str, message: str) -> None:
+        problems.append(Problem(file, 0, rule, message))
+
+    roles_file = str(Path(county_file).with_name("roles.yaml"))
+    statutory = set(support.quorums.quorums)
+    county_defaults = set(support.meetings.get("", {})) - statutory
+    for county, rules in support.meetings.items():
+        for rid in rules:
+            if county and rid not in county_defaults:
+                add(county_file, "unknown-quorum", f"{county} 的县规则 '{rid}' 没有默认规则")
+    for rid in county_defaults & statutory:
+        add(county_file, "duplicate-id", f"县规则 '{rid}' 与 quorums.yaml 中的法定规则同名")
+    for rule in support.roles.separations:
+        for role in (*rule.holders, *rule.excluded):
+            if role not in support.roles.roles:
+                add(roles_file, "unknown-role", f"职务分离规则引用了未定义的角色 '{role}'")
+        if rule.negative not in support.negative.items:
+            add(roles_file, "unknown-negative", f"负面清单事项 '{rule.negative}' 不在 negative_list.yaml 中")
+    decisions = support.decisions
+    if decisions is None:
+        return problems
+    known = set(support.meetings.get("", {})) | statutory
+    for bid, body in decisions.spec.bodies.items():
+        if body.quorum not in known:
+            add(decisions_file, "unknown-quorum", f"决定机关 '{bid}' 的表决规则 '{body.quorum}' 未定义")
+    for mid, matter in decisions.spec.matters.items():
+        for bid, allowed in matter.bodies.items():
+            if bid not in decisions.spec.bodies:
+                add(decisions_file, "unknown-body", f"事项 '{mid}' 引用了未定义的决定机关 '{bid}'")
+            if allowed.quorum and allowed.quorum not in known:
+                add(decisions_file, "unknown-quorum", f"事项 '{mid}' 的表决规则 '{allowed.quorum}' 未定义")
+    for rid, cases in decisions.spec.routes.items():
+        if rid in decisions.spec.matters:
+            add(decisions_file, "duplicate-id", f"决策路由 '{rid}' 与事项同名")
+        for case in cases:
+            if case.matter not in decisions.spec.matters:
+                add(decisions_file, "unknown-matter", f"决策路由 '{rid}' 引用了未定义的事项 '{case.matter}'")
     return problems
 
 
@@ -153,8 +240,15 @@ def _check_action(wf: Workflow, action: Action, field_types: dict[str, FieldSpec
             add("bad-field", f"字段 '{f.name}' 不是选择字段，不能有选项")
         if f.quorum and f.type != "tally":
             add("bad-field", f"字段 '{f.name}' 不是表决字段，不能指定法定规则")
-        if f.quorum and f.quorum not in wf.support.quorums.quorums:
-            add("unknown-quorum", f"表决字段 '{f.name}' 的法定规则 '{f.quorum}' 不在 quorums.yaml 中")
+        if f.quorum and f.quorum not in set(wf.support.meetings.get("", {})) | set(wf.support.quorums.quorums):
+            add("unknown-quorum", f"表决字段 '{f.name}' 的表决规则 '{f.quorum}' 不在 quorums.yaml 或 "
+                "county_rules.yaml 中")
+        if f.route and f.type != "tally":
+            add("bad-field", f"字段 '{f.name}' 不是表决字段，不能指定决策路由")
+        if f.route and f.quorum:
+            add("bad-field", f"表决字段 '{f.name}' 只能指定 quorum 或 route 之一")
+        if f.route and (wf.support.decisions is None or not wf.support.decisions.known(f.route)):
+            add("unknown-route", f"表决字段 '{f.name}' 的决策路由 '{f.route}' 不在 decisions.yaml 中")
         previous = field_types.get(f.name)
         if previous is not None and previous.type != f.type:
             add("field-type-conflict", f"字段 '{f.name}' 在不同步骤中类型不一致（{previous.type} 与 {f.type}）")

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from workflow.engine.calendar import Calendar
+from workflow.engine.decisions import Decisions, MeetingRule
 from workflow.engine.rules import Rule
 from workflow.engine.schema import (
     AttachmentSpec,
@@ -18,12 +19,16 @@ from workflow.engine.schema import (
     NegativeListFile,
     QuorumsFile,
     RolesFile,
+    Separation,
     StartSpec,
     StateSpec,
     TransitionSpec,
 )
 
-BUILTIN_RULE_NAMES = frozenset({"deadline_passed", "days_in_state"})
+BUILTIN_RULE_NAMES = frozenset({"deadline_passed", "days_in_state", "taken", "decision_matter"})
+ROUTE_NOTE = ("按事项由法律规定的会议表决：村民会议（本村十八周岁以上村民过半数或三分之二以上户的代表到会）、"
+              "经村民会议授权的村民代表会议、集体经济组织成员大会或成员代表大会等；"
+              "会议不合法定或票数不足的，会被拒绝并说明依据")
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,7 @@ class Action:
     conditions: tuple[CompiledRule, ...]
     forbid: tuple[CompiledRule, ...]
     by_previous_actor: bool = False
+    not_by: tuple[Separation, ...] = ()
     src: str = ""
 
     def field(self, name: str) -> Optional[FieldSpec]:
@@ -58,7 +64,8 @@ class Action:
 
 @dataclass(frozen=True)
 class Support:
-    """The files every flowchart leans on: roles, quorums, negative list, catalogue."""
+    """The files every flowchart leans on: roles, meeting rules (statutory and county), deciding bodies,
+    negative list, catalogue, holiday calendar."""
 
     roles: RolesFile
     quorums: QuorumsFile
@@ -66,6 +73,13 @@ class Support:
     catalogue: Optional[CatalogueFile]
     calendar: Calendar
     quorum_rules: dict[str, Rule] = field(default_factory=dict)
+    meetings: dict[str, dict[str, MeetingRule]] = field(default_factory=dict)
+    decisions: Optional[Decisions] = None
+
+    def meeting(self, rule_id: str, county: str = "") -> MeetingRule:
+        """A meeting rule as it applies in a county: the county's own rule if it set one, else the default."""
+        own = self.meetings.get(county, {})
+        return own[rule_id] if rule_id in own else self.meetings[""][rule_id]
 
 
 @dataclass(frozen=True)
@@ -109,6 +123,11 @@ class Workflow:
         spec = self.states.get(state)
         return spec is not None and spec.disclose is not None and not spec.final
 
+    @property
+    def route(self) -> Optional[str]:
+        """The decision route of the flowchart's resolution tally, if it has one."""
+        return next((f.route for a in (self.start, *self.transitions.values()) for f in a.fields if f.route), None)
+
     def outgoing(self, state: str) -> list[Action]:
         return [t for t in self.transitions.values() if state in t.sources]
 
@@ -138,8 +157,11 @@ class Workflow:
             if f.type == "choice":
                 entry["options"] = list(self.options(f))
             if f.quorum:
-                q = self.support.quorums.quorums[f.quorum]
-                entry["quorum"] = {"id": f.quorum, "title": q.title, "rule": q.rule, "text": q.text}
+                q = self.support.meeting(f.quorum)
+                entry["quorum"] = {"id": f.quorum, "title": q.title, "rule": q.rule.text, "text": q.text,
+                                   "basis": q.citation}
+            if f.route:
+                entry["route"] = {"id": f.route, "text": ROUTE_NOTE}
             out.append(entry)
         return out
 
@@ -188,5 +210,5 @@ def transition_action(spec: TransitionSpec, compile_rules) -> Action:
         id=spec.id, title=spec.title, kind=spec.kind, sources=spec.source, to=spec.to, roles=spec.roles,
         fields=spec.fields, attachments=spec.attachments,
         conditions=compile_rules(spec.conditions), forbid=compile_rules(spec.forbid),
-        by_previous_actor=spec.by_previous_actor, src=spec.src,
+        by_previous_actor=spec.by_previous_actor, not_by=spec.not_by, src=spec.src,
     )

@@ -1,32 +1,41 @@
 """Who may take a transition, and with what: every denial is returned with its reason.
 
 Two halves, because the UI needs them apart: `who` (role held in the document's village, township or
-county, the state's permission map, withdraw-by-previous-actor) decides whether a person sees the action
-at all; `what` (fields, attachments, quorum rules, conditions, the negative list) decides whether the
-form they filled in is acceptable. Each denial is a coded Message (codes `guard.*`), so tests assert
-the code and the web shows the sentence in the reader's language.
+county, the state's permission map, withdraw-by-previous-actor, separation of duties) decides whether a
+person sees the action at all; `what` (fields, attachments, meeting rules and the deciding body,
+conditions, the negative list) decides whether the form they filled in is acceptable. Each denial is a
+coded Message (codes `guard.*`), so tests assert the code and the web shows the sentence in
+the reader's language.
+
+Separation of duties has two sources: roles.yaml's `separations` (a person holding a 村民委员会 role may
+not act as the 村务监督委员会, 组织法 Art. 32, whatever the directory says) and a transition's `not_by`
+(whoever proposed or did the work may not also sign it off, whoever approved may not also stamp), both
+judged on who actually took the steps of this document.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Mapping, Optional, Protocol
 
-from workflow.engine.flowchart import Action, Workflow
+from workflow.engine import decisions
+from workflow.engine.flowchart import Action, Support, Workflow
 from workflow.engine.rules import MissingValue, RuleEvalError
+from workflow.engine.schema import RoleSeparation
 from workflow.messages import Code, Message
 
 STATE_ROLES = Code("guard.state-roles", "“%(state)s”状态下仅%(roles)s可以办理")
 ROLE_REQUIRED = Code("guard.role-required", "需要在%(places)s担任以下角色之一：%(roles)s")
 PREVIOUS_ACTOR_ONLY = Code("guard.previous-actor-only", "只有办理上一步的人可以撤回")
 FIELD_REQUIRED = Code("guard.field-required", "缺少必填项“%(field)s”")
-QUORUM_NOT_MET = Code("guard.quorum-not-met", "%(field)s不符合法定要求：%(rule)s")
 ATTACHMENT_REQUIRED = Code("guard.attachment-required", "缺少附件“%(attachment)s”")
 CONDITION_UNMET = Code("guard.condition-unmet", "%(rule)s")
 NEGATIVE_LIST = Code("guard.negative-list", "负面清单%(item)s：%(rule)s")
 RULE_MISSING_VALUE = Code("guard.rule-missing-value", "%(rule)s（缺少“%(field)s”，无法判断）")
 RULE_ERROR = Code("guard.rule-error", "%(rule)s（%(error)s）")
+ROLE_SEPARATION = Code("guard.role-separation", "负面清单%(item)s：%(rule)s（%(basis)s：“%(article)s”）")
+OWN_WORK = Code("guard.own-work", "负面清单%(item)s：%(rule)s（本人已办理“%(steps)s”）")
 
 
 class Actor(Protocol):
@@ -50,6 +59,11 @@ class Situation:
     state_entered_at: Optional[datetime]
     due_at: Optional[datetime]
     previous_actor_id: Optional[int]
+    actors: Mapping[str, frozenset[int]] = field(default_factory=dict)
+
+    @property
+    def county(self) -> str:
+        return self.place_names[-1] if self.place_names else ""
 
 
 def acting_role(wf: Workflow, action: Action, who: Actor, where: Situation) -> Optional[str]:
@@ -75,7 +89,26 @@ def who(wf: Workflow, action: Action, person: Actor, where: Situation) -> list[M
             denials.append(ROLE_REQUIRED(places="/".join(where.place_names), roles=names))
     if action.by_previous_actor and where.previous_actor_id != person.user_id:
         denials.append(PREVIOUS_ACTOR_ONLY())
+    role = acting_role(wf, action, person, where)
+    if role is not None:
+        held = set(person.roles_at(set(where.place_ids)))
+        for rule in [r for r in wf.support.roles.separations if role in r.excluded and held & set(r.holders)]:
+            denials.append(ROLE_SEPARATION(item=rule.negative, rule=_negative(wf, rule.negative), basis=rule.basis,
+                                           article=rule.article))
+    for sep in action.not_by:
+        if any(person.user_id in where.actors.get(step, ()) for step in sep.steps):
+            took = "、".join(_step_title(wf, step) for step in sep.steps
+                            if person.user_id in where.actors.get(step, ()))
+            denials.append(OWN_WORK(item=sep.negative, rule=_negative(wf, sep.negative), steps=took))
     return denials
+
+
+def separations_against(support: Support, held: set[str], role: str) -> list[RoleSeparation]:
+    """The separations that forbid holding `role` beside the roles in `held` at the same place (a grant is
+    refused either way round; a step only when taken in the excluded role)."""
+    return [rule for rule in support.roles.separations
+            if (role in rule.excluded and held & set(rule.holders))
+            or (role in rule.holders and held & set(rule.excluded))]
 
 
 def recused(wf: Workflow, username: str, data: Mapping[str, Any]) -> bool:
@@ -99,6 +132,8 @@ def env(wf: Workflow, where: Situation, values: Mapping[str, Any]) -> dict[str, 
     result["deadline_passed"] = where.due_at is None or where.now >= where.due_at
     entered = where.state_entered_at or where.now
     result["days_in_state"] = (where.now - entered).days
+    result["taken"] = tuple(sorted(where.actors))
+    result[decisions.MATTER_NAME] = decisions.matter_or_none(wf.support.decisions, wf.route, result)
     return result
 
 
@@ -106,20 +141,23 @@ def what(wf: Workflow, action: Action, where: Situation, values: Mapping[str, An
          attachments: set[str], pending: bool = False) -> list[Message]:
     """Denials for the given form. With `pending`, fields not yet filled in are not held against it."""
     denials = []
+    names = env(wf, where, values)
     for spec in action.fields:
         if spec.name not in values:
             if spec.required and not pending:
                 denials.append(FIELD_REQUIRED(field=spec.title))
             continue
         if spec.type == "tally" and spec.quorum:
-            quorum = wf.support.quorums.quorums[spec.quorum]
-            if not wf.support.quorum_rules[spec.quorum].holds(values[spec.name]):
-                denials.append(QUORUM_NOT_MET(field=spec.title, rule=quorum.text))
+            meeting = wf.support.meeting(spec.quorum, where.county)
+            if not meeting.rule.holds(values[spec.name]):
+                denials.append(meeting.refusal(spec.title))
+        if spec.type == "tally" and spec.route and wf.support.decisions is not None:
+            denials += decisions.check(wf.support.decisions, lambda rid: wf.support.meeting(rid, where.county),
+                                       spec.route, names, values[spec.name], spec.title)
     if not pending:
         for a in action.attachments:
             if a.required and a.name not in attachments:
                 denials.append(ATTACHMENT_REQUIRED(attachment=a.title))
-    names = env(wf, where, values)
     own = {f.name for f in action.fields}
     for c in action.conditions:
         denial = _judge(wf, c.rule, names, c.text, own, pending, expect=True)
@@ -147,5 +185,17 @@ def _judge(wf: Workflow, rule: Any, names: Mapping[str, Any], text: str, own: se
 
 
 def _title(wf: Workflow, name: str) -> str:
+    if name == decisions.MATTER_NAME:
+        return "决策事项类别"
     spec = wf.field_spec(name)
     return spec.title if spec else name
+
+
+def _negative(wf: Workflow, item: str) -> str:
+    found = wf.support.negative.items.get(item)
+    return found.title if found else item
+
+
+def _step_title(wf: Workflow, step: str) -> str:
+    action = wf.start if step == "start" else wf.transitions.get(step)
+    return action.title if action else step

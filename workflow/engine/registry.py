@@ -14,14 +14,17 @@ from pydantic import BaseModel, ValidationError
 
 import definitions as _definitions_package
 from workflow.engine import calendar as calendar_mod
+from workflow.engine import decisions as decisions_mod
 from workflow.engine import yamlsource
-from workflow.engine.checks import check_catalogue, check_support, check_workflow, located
+from workflow.engine.checks import check_catalogue, check_rules, check_support, check_workflow, located
 from workflow.engine.flowchart import CompiledRule, Support, Workflow, start_action, transition_action
 from workflow.engine.machine import Engine
-from workflow.engine.rules import RuleSyntaxError, parse
+from workflow.engine.rules import Rule, RuleSyntaxError, parse
 from workflow.engine.schema import (
     CalendarFile,
     CatalogueFile,
+    CountyRulesFile,
+    DecisionsFile,
     Flowchart,
     NegativeListFile,
     Procedure,
@@ -94,6 +97,7 @@ def load(paths: Iterable[Path] = ()) -> Registry:
     for p in paths:
         if p.is_dir():
             flowchart_files += sorted(p.glob("f[0-9][0-9]*.yaml")) + sorted(p.glob("v[0-9][0-9]*.yaml"))
+            flowchart_files += sorted(p.glob("retired/[fv][0-9][0-9]*.yaml"))
             full_set = True
         elif p.exists():
             flowchart_files.append(p)
@@ -104,16 +108,23 @@ def load(paths: Iterable[Path] = ()) -> Registry:
     quorums, quorums_raw = _parse(base / "quorums.yaml", QuorumsFile, problems)
     negative, _ = _parse(base / "negative_list.yaml", NegativeListFile, problems)
     catalogue, catalogue_raw = _parse(base / "catalogue.yaml", CatalogueFile, problems) if full_set else (None, None)
-    procedures_raw = {}
+    procedures_raw: dict[tuple[Any, Any], tuple[Path, LDict]] = {}
     for pfile in sorted((base / "procedures").glob("*.yaml")):
         raw = yamlsource.load(pfile, problems)
         if isinstance(raw, LDict):
             _mark_sources(raw, str(pfile))
-            procedures_raw[raw.get("procedure")] = (pfile, raw)
+            key = (raw.get("procedure"), raw.get("version", 1))
+            if key in procedures_raw:
+                problems.append(Problem(str(pfile), raw.line, "duplicate-id",
+                                        f"程序 '{key[0]}' 版本 {key[1]} 与 {procedures_raw[key][0]} 重复"))
+            procedures_raw[key] = (pfile, raw)
         elif raw is not None:
             problems.append(Problem(str(pfile), 1, "schema", "程序文件须为映射"))
     calendar = _calendar(base, problems)
-    if roles is None or quorums is None or negative is None or calendar is None:
+    county_rules, county_raw = _parse(_own_or_shipped(base, "county_rules.yaml"), CountyRulesFile, problems)
+    decisions_spec, decisions_raw = _parse(_own_or_shipped(base, "decisions.yaml"), DecisionsFile, problems)
+    if (roles is None or quorums is None or negative is None or calendar is None or county_rules is None
+            or decisions_spec is None):
         raise DefinitionError(problems)
 
     quorum_rules = {}
@@ -123,9 +134,16 @@ def load(paths: Iterable[Path] = ()) -> Registry:
         except RuleSyntaxError as exc:
             line = yamlsource.line_at(quorums_raw, ("quorums", qid, "rule"))
             problems.append(Problem(str(base / "quorums.yaml"), line, "bad-rule", f"法定规则 {qid}：{exc}"))
+    county_compiled = _county_rules(county_rules, county_raw, _own_or_shipped(base, "county_rules.yaml"), problems)
+    quorum_rules.update({rid: rule for (county, rid), rule in county_compiled.items() if not county})
+    meetings = decisions_mod.county(county_rules, county_compiled)
+    meetings[""].update(decisions_mod.statutory(quorums, quorum_rules))
+    decisions = _decisions(decisions_spec, decisions_raw, _own_or_shipped(base, "decisions.yaml"), problems)
     support = Support(roles=roles, quorums=quorums, negative=negative, catalogue=catalogue,
-                      quorum_rules=quorum_rules, calendar=calendar)
+                      quorum_rules=quorum_rules, calendar=calendar, meetings=meetings, decisions=decisions)
     problems += check_support(support, base)
+    problems += check_rules(support, str(_own_or_shipped(base, "county_rules.yaml")),
+                            str(_own_or_shipped(base, "decisions.yaml")))
 
     charts: list[Flowchart] = []
     unparsed = False
@@ -166,12 +184,43 @@ def load(paths: Iterable[Path] = ()) -> Registry:
     return Registry(support=support, workflows=workflows, engine=Engine(workflows.values()), source_dir=base)
 
 
+def _own_or_shipped(base: Path, name: str) -> Path:
+    """A support file of the definitions set, or the shipped one if the set has none."""
+    path = base / name
+    return path if path.exists() else shipped_dir() / name
+
+
+def _county_rules(spec: CountyRulesFile, raw: Any, path: Path, problems: list[Problem]) -> dict[tuple[str, str], Rule]:
+    """Every county rule compiled, keyed by (county, rule id); the defaults under county ''."""
+    compiled = {}
+    texts = [(("", rid), r.rule, ("rules", rid, "rule")) for rid, r in spec.rules.items()]
+    texts += [((county, rid), o.rule, ("counties", county, rid, "rule"))
+              for county, overrides in spec.counties.items() for rid, o in overrides.items()]
+    for key, text, loc in texts:
+        try:
+            compiled[key] = parse(text)
+        except RuleSyntaxError as exc:
+            problems.append(Problem(str(path), yamlsource.line_at(raw, loc), "bad-rule", f"县规则 {key[1]}：{exc}"))
+    return compiled
+
+
+def _decisions(spec: DecisionsFile, raw: Any, path: Path, problems: list[Problem]) -> decisions_mod.Decisions:
+    routes = {}
+    for rid, cases in spec.routes.items():
+        compiled = []
+        for i, case in enumerate(cases):
+            try:
+                compiled.append((parse(case.when), case.matter))
+            except RuleSyntaxError as exc:
+                problems.append(Problem(str(path), yamlsource.line_at(raw, ("routes", rid, i, "when")), "bad-rule",
+                                        f"决策路由 {rid}：{exc}"))
+        routes[rid] = tuple(compiled)
+    return decisions_mod.Decisions(spec=spec, routes=routes)
+
+
 def _calendar(base: Path, problems: list[Problem]) -> Optional[calendar_mod.Calendar]:
     """The definitions' own calendar.yaml, or the shipped one: the State Council's schedule is national."""
-    path = base / "calendar.yaml"
-    if not path.exists():
-        path = shipped_dir() / "calendar.yaml"
-    spec, raw = _parse(path, CalendarFile, problems)
+    spec, raw = _parse(path := _own_or_shipped(base, "calendar.yaml"), CalendarFile, problems)
     if spec is None:
         return None
     calendar, found = calendar_mod.build(spec, raw, str(path))
@@ -273,10 +322,13 @@ def _expand(chart: Flowchart, procedures_raw: dict, support: Support,
     legal_basis = list(chart.legal_basis)
     for inc in chart.include:
         file, line = located(inc.src)
-        if inc.procedure not in procedures_raw:
-            problems.append(Problem(file, line, "unknown-procedure", f"未知的程序 '{inc.procedure}'"))
+        versions = sorted(v for (name, v) in procedures_raw if name == inc.procedure and isinstance(v, int))
+        version = inc.version if inc.version is not None else (versions[-1] if versions else None)
+        if (inc.procedure, version) not in procedures_raw:
+            problems.append(Problem(file, line, "unknown-procedure", f"未知的程序 '{inc.procedure}'"
+                                    + (f" 版本 {inc.version}" if inc.version is not None else "")))
             return None
-        pfile, raw = procedures_raw[inc.procedure]
+        pfile, raw = procedures_raw[(inc.procedure, version)]
         defaults = raw.get("params") if isinstance(raw.get("params"), dict) else {}
         extra = set(inc.params) - set(defaults)
         if extra:
@@ -308,10 +360,13 @@ def _expand(chart: Flowchart, procedures_raw: dict, support: Support,
                 problems.append(Problem(*located(spec.src), "duplicate-id",
                                         f"引入程序后状态 '{new}' 与流程自身的状态重复"))
             states[new] = spec
+        own = {t.id for t in proc.transitions}
         for t in proc.transitions:
             new_id = f"{inc.prefix}_{t.id}" if inc.prefix else t.id
+            not_by = tuple(sep.model_copy(update={"steps": tuple(
+                f"{inc.prefix}_{x}" if inc.prefix and x in own else x for x in sep.steps)}) for sep in t.not_by)
             transitions.append(t.model_copy(update={
-                "id": new_id, "source": tuple(rename(s) for s in t.source), "to": rename(t.to)}))
+                "id": new_id, "source": tuple(rename(s) for s in t.source), "to": rename(t.to), "not_by": not_by}))
         legal_basis += [b for b in proc.legal_basis if b not in legal_basis]
 
     def compile_rules(items, src: str) -> tuple[CompiledRule, ...]:

@@ -33,6 +33,7 @@ class FieldSpec(Frozen):
     options: tuple[str, ...] = ()
     options_list: Optional[str] = None
     quorum: Optional[str] = None
+    route: Optional[str] = None
 
 
 class AttachmentSpec(Frozen):
@@ -55,6 +56,8 @@ class Prohibition(Frozen):
 class Deadline(Frozen):
     days: Optional[int] = Field(default=None, ge=1)
     working_days: Optional[int] = Field(default=None, ge=1)
+    binding: Optional[Literal["late", "escalate"]] = None
+    basis: Optional[str] = None
 
 
 class Disclosure(Frozen):
@@ -82,6 +85,13 @@ class StartSpec(Frozen):
     src: str = ""
 
 
+class Separation(Frozen):
+    """Whoever took one of `steps` in this document may not take the transition (negative-list item)."""
+
+    steps: tuple[str, ...]
+    negative: str
+
+
 class TransitionSpec(Frozen):
     id: str
     title: str
@@ -91,6 +101,7 @@ class TransitionSpec(Frozen):
     roles: tuple[str, ...]
     scope: Optional[Level] = None
     by_previous_actor: bool = False
+    not_by: tuple[Separation, ...] = ()
     fields: tuple[FieldSpec, ...] = ()
     attachments: tuple[AttachmentSpec, ...] = ()
     conditions: tuple[Condition, ...] = ()
@@ -107,6 +118,7 @@ class TransitionSpec(Frozen):
 
 class Include(Frozen):
     procedure: str
+    version: Optional[int] = Field(default=None, ge=1)
     prefix: str = ""
     exits: dict[str, str]
     params: dict[str, Union[str, int]] = {}
@@ -115,6 +127,7 @@ class Include(Frozen):
 
 class Procedure(Frozen):
     procedure: str
+    version: int = Field(default=1, ge=1)
     title: str
     legal_basis: tuple[str, ...] = ()
     params: dict[str, Union[str, int]] = {}
@@ -156,19 +169,79 @@ class Role(Frozen):
     level: Level
 
 
+class RoleSeparation(Frozen):
+    """Holders of `holders` roles may not hold `excluded` roles in the same place (e.g. 组织法 Art. 32)."""
+
+    holders: tuple[str, ...]
+    excluded: tuple[str, ...]
+    negative: str
+    basis: str
+    article: str
+
+
 class RolesFile(Frozen):
     roles: dict[str, Role]
+    separations: tuple[RoleSeparation, ...] = ()
 
 
 class Quorum(Frozen):
     title: str
     rule: str
     text: str
-    basis: str = ""
+    basis: str
+    article: str
 
 
 class QuorumsFile(Frozen):
     quorums: dict[str, Quorum]
+
+
+class CountyRule(Frozen):
+    title: str
+    rule: str
+    text: str
+    source: str
+
+
+class CountyRuleOverride(Frozen):
+    rule: str
+    text: str
+    source: str
+
+
+class CountyRulesFile(Frozen):
+    rules: dict[str, CountyRule]
+    counties: dict[str, dict[str, CountyRuleOverride]] = {}
+
+
+class Body(Frozen):
+    title: str
+    quorum: str
+    authorisation: str = ""
+
+
+class MatterBody(Frozen):
+    quorum: Optional[str] = None
+    authorised: bool = False
+
+
+class Matter(Frozen):
+    title: str
+    basis: str
+    article: str
+    bodies: dict[str, MatterBody]
+    approval: str = ""
+
+
+class RouteCase(Frozen):
+    when: str = "true"
+    matter: str
+
+
+class DecisionsFile(Frozen):
+    bodies: dict[str, Body]
+    matters: dict[str, Matter]
+    routes: dict[str, tuple[RouteCase, ...]] = {}
 
 
 class NegativeItem(Frozen):

@@ -21,6 +21,7 @@ from workflow.engine.schema import IDENT
 from workflow.errors import InputError, NotFound, PermissionDenied
 from workflow.ledger.keyring import Keyring
 from workflow.messages import Code
+from workflow.people import duties
 from workflow.store.database import utcnow
 from workflow.store.tables import Place, RoleAssignment, User, UserKey
 
@@ -151,6 +152,7 @@ def grant(session: Session, support: Support, user: User, role: str, place_key: 
     for a in user.assignments:
         if a.role == role and a.place_id == place.id:
             raise InputError(f"{user.username} 已在“{place.path()}”担任该角色")
+    duties.refuse_pair(support, user, role, place)
     assignment = RoleAssignment(user=user, role=role, place=place)
     session.add(assignment)
     session.flush()
