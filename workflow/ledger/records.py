@@ -35,7 +35,8 @@ STEP_TYPE = "application/vnd.cunwu.step.v1+jcs"
 KEY_EVENT_TYPE = "application/vnd.cunwu.keyevent.v1+jcs"
 GENESIS_TYPE = "application/vnd.cunwu.genesis.v1+jcs"
 BAG_SEAL_TYPE = "application/vnd.cunwu.bagseal.v1+jcs"
-PAYLOAD_TYPES = (STEP_TYPE, KEY_EVENT_TYPE, GENESIS_TYPE, BAG_SEAL_TYPE)
+DEFINITION_TYPE = "application/vnd.cunwu.definition.v1+jcs"
+PAYLOAD_TYPES = (STEP_TYPE, KEY_EVENT_TYPE, GENESIS_TYPE, BAG_SEAL_TYPE, DEFINITION_TYPE)
 
 KEY_EVENTS = ("register", "rotate", "revoke")
 REVOKE_REASONS = ("superseded", "lost", "left_office", "compromised")
@@ -165,13 +166,15 @@ class StepRecord:
     prev_step_hash: Optional[str]
     key_id: str
     observed: Observed
+    definition_sha256: Optional[str] = None
+    """On a document's first record: the hash of the definition content it runs under (in the log)."""
 
     payload_type = STEP_TYPE
 
     def to_json(self) -> dict[str, Any]:
         return {
             "actor": self.actor, "at": self.at, "attachments": [a.to_json() for a in self.attachments],
-            "comment": self.comment, "definition": {"id": self.definition_id, "version": self.definition_version},
+            "comment": self.comment, "definition": self._definition_json(),
             "doc_id": self.doc_id, "fields": dict(self.fields), "from_state": self.from_state,
             "key_id": self.key_id, "kind": self.kind, "log_origin": self.log_origin,
             "observed": self.observed.to_json(), "place": self.place, "prev_step_hash": self.prev_step_hash,
@@ -179,12 +182,19 @@ class StepRecord:
             "title": self.title, "to_state": self.to_state, "transition": self.transition,
         }
 
+    def _definition_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.definition_id, "version": self.definition_version}
+        if self.definition_sha256 is not None:
+            out["sha256"] = self.definition_sha256
+        return out
+
     @classmethod
     def from_json(cls, value: object) -> "StepRecord":
         obj = _members(value, "step", _STEP_MEMBERS)
-        definition = _members(obj["definition"], "definition", _DEFINITION_MEMBERS)
-        attachments = _list(obj["attachments"], "attachments")
         seq = _int(obj["step_seq"], "step_seq", 0)
+        pinned = seq == 0 and isinstance(obj["definition"], dict) and "sha256" in obj["definition"]
+        definition = _members(obj["definition"], "definition", _PINNED_MEMBERS if pinned else _DEFINITION_MEMBERS)
+        attachments = _list(obj["attachments"], "attachments")
         prev = obj["prev_step_hash"]
         if (seq == 0) != (prev is None):
             raise RecordError("prev_step_hash must be null exactly for step 0")
@@ -205,12 +215,14 @@ class StepRecord:
             "attachments": tuple(Attachment.from_json(a, f"attachments[{i}]") for i, a in enumerate(attachments)),
             "prev_step_hash": None if prev is None else _hex64(prev, "prev_step_hash"),
             "key_id": _key_id(obj["key_id"], "key_id"), "observed": Observed.from_json(obj["observed"]),
+            "definition_sha256": _hex64(definition["sha256"], "definition.sha256") if pinned else None,
         })
 
 
 _OBSERVED_MEMBERS = frozenset({"root", "size"})
 _ATTACHMENT_MEMBERS = frozenset({"media_type", "name", "sha256", "size", "slot"})
 _DEFINITION_MEMBERS = frozenset({"id", "version"})
+_PINNED_MEMBERS = frozenset({"id", "sha256", "version"})
 _STEP_MEMBERS = frozenset({
     "actor", "at", "attachments", "comment", "definition", "doc_id", "fields", "from_state", "key_id", "kind",
     "log_origin", "observed", "place", "prev_step_hash", "role", "step_seq", "tallies", "title", "to_state",
@@ -335,6 +347,48 @@ class Genesis:
 
 
 @dataclass(frozen=True)
+class DefinitionRecord:
+    """A definition version installed in the log, signed by the registrar: its content (as written by
+    workflow.engine.content) and the SHA-256 of that content's canonical bytes, which documents name."""
+
+    log_origin: str
+    definition_id: str
+    version: int
+    sha256: str
+    content: Mapping[str, Any] = field(repr=False)
+    at: str
+    observed: Observed
+
+    payload_type = DEFINITION_TYPE
+
+    def __post_init__(self) -> None:
+        if content_sha256(self.content) != self.sha256:
+            raise RecordError("sha256 is not the SHA-256 of the definition's canonical content")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"at": self.at, "content": dict(self.content), "id": self.definition_id,
+                "log_origin": self.log_origin, "observed": self.observed.to_json(), "sha256": self.sha256,
+                "version": self.version}
+
+    @classmethod
+    def from_json(cls, value: object) -> "DefinitionRecord":
+        obj = _members(value, "definition", {"at", "content", "id", "log_origin", "observed", "sha256", "version"})
+        if not isinstance(obj["content"], dict):
+            raise RecordError("definition content must be an object")
+        return cls(log_origin=check_origin(obj["log_origin"]), definition_id=_ident(obj["id"], "id"),
+                   version=_int(obj["version"], "version", 1), sha256=_hex64(obj["sha256"], "sha256"),
+                   content=obj["content"], at=_time(obj["at"], "at"), observed=Observed.from_json(obj["observed"]))
+
+
+def content_sha256(content: Mapping[str, Any]) -> str:
+    """The hash a document pins: SHA-256 of the canonical (RFC 8785) bytes of a definition's content."""
+    try:
+        return hashlib.sha256(canonical.encode(content)).hexdigest()
+    except canonical.CanonicalError as exc:
+        raise RecordError(f"definition content cannot be signed canonically: {exc}") from None
+
+
+@dataclass(frozen=True)
 class BagSeal:
     """The exporting log's signature over a bag's tag manifest: who packed it, and that nothing was added."""
 
@@ -359,8 +413,11 @@ class BagSeal:
                    at=_time(obj["at"], "at"))
 
 
-Payload = Union[StepRecord, KeyEvent, Genesis, BagSeal]
-_PAYLOAD_CLASSES: dict[str, Any] = {c.payload_type: c for c in (StepRecord, KeyEvent, Genesis, BagSeal)}
+Payload = Union[StepRecord, KeyEvent, Genesis, BagSeal, DefinitionRecord]
+_PAYLOAD_CLASSES: dict[str, Any] = {c.payload_type: c
+                                    for c in (StepRecord, KeyEvent, Genesis, BagSeal, DefinitionRecord)}
+_EVERY_VALUE_TYPED = frozenset({STEP_TYPE, KEY_EVENT_TYPE, GENESIS_TYPE, BAG_SEAL_TYPE})
+"""Payload types whose schema types every value, so their canonical check may leave numbers to it."""
 
 
 @dataclass(frozen=True)
@@ -407,12 +464,12 @@ class Envelope:
     def decode(self) -> Payload:
         """The payload as its typed record, after the canonical and schema checks.
 
-        These records' schemas type every value (integers within the safe range, no floats anywhere), so
-        the canonical check may parse with orjson and leave numbers to the schema. Whatever either
+        Where the schema types every value (integers within the safe range, no floats anywhere), the
+        canonical check may parse with orjson and leave numbers to the schema. Whatever either
         refuses is decided again by the exact decoder, so the reason given is the same as ever.
         """
         cls = _PAYLOAD_CLASSES[self.payload_type]
-        value = _typed_loads(self.payload)
+        value = _typed_loads(self.payload) if self.payload_type in _EVERY_VALUE_TYPED else None
         if value is not None:
             try:
                 return cls.from_json(value)
@@ -585,7 +642,8 @@ def _is_json(data: bytes) -> bool:
 
 
 _TOP_LEVEL_DOC_ID = re.compile(
-    rb'\],"comment":(?:null|"(?:[^"\\]|\\.)*"),"definition":\{"id":"[a-z][a-z0-9_]*","version":[0-9]+\},'
+    rb'\],"comment":(?:null|"(?:[^"\\]|\\.)*"),"definition":\{"id":"[a-z][a-z0-9_]*"(?:,"sha256":"[0-9a-f]{64}")?,'
+    rb'"version":[0-9]+\},'
     rb'"doc_id":([1-9][0-9]{0,15}),"fields":')
 
 
