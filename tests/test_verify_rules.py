@@ -111,9 +111,10 @@ def test_missing_required_field_and_attachment_are_named(county: County, history
     index = dba.append(forge_next(county, dba, history.a[-1], transition="d_resolve", to_state="d_resolved",
                                   actor="vc_chair", tallies={"resolution_tally": PASSING}))
     report = audit(county)
-    assert failing(report) == {index: ["rule-refused"]}
-    assert report.at(index)[0].message == \
-        "“村民代表会议决议”不符合流程规则：缺少必填项“决议内容”；缺少附件“会议记录及签到表”"
+    assert failing(report) == {index: ["rule-refused", "rule-refused"]}
+    assert [(f.message.params["reason"].code, f.message) for f in report.at(index)] == [
+        ("guard.field-required", "“村民代表会议决议”不符合流程规则：缺少必填项“决议内容”"),
+        ("guard.attachment-required", "“村民代表会议决议”不符合流程规则：缺少附件“会议记录及签到表”")]
 
 
 def test_role_the_transition_does_not_allow_is_named(county: County, history: History) -> None:
