@@ -161,7 +161,7 @@ def test_the_service_refuses_what_the_verifier_names(county: County) -> None:
     doc, _ = post_disclosure(county)
     with pytest.raises(Exception, match="公开栏公开时间不得少于五日"):
         county.service.step("vc_chair", doc, "close_posting", {}, password=PASSWORD)
-    county.clock.advance(days=6)
+    county.clock.advance(days=10)
     county.service.step("vc_chair", doc, "close_posting", {}, password=PASSWORD)
     assert audit(county).ok
 
