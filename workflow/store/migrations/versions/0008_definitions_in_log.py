@@ -4,15 +4,15 @@ The log entries themselves are written by ``cunwu init`` after the upgrade (work
 which needs the signing keys and the definitions; existing documents keep no pin (their first record
 predates it) and are checked against the version installed then.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-07 19:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007'
-down_revision = '0006'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
