@@ -14,6 +14,7 @@ from workflow.engine.rules import Rule
 from workflow.engine.schema import (
     AttachmentSpec,
     CatalogueFile,
+    CountyRulesFile,
     FieldSpec,
     Flowchart,
     NegativeListFile,
@@ -75,6 +76,7 @@ class Support:
     quorum_rules: dict[str, Rule] = field(default_factory=dict)
     meetings: dict[str, dict[str, MeetingRule]] = field(default_factory=dict)
     decisions: Optional[Decisions] = None
+    county_rules: Optional[CountyRulesFile] = None
 
     def meeting(self, rule_id: str, county: str = "") -> MeetingRule:
         """A meeting rule as it applies in a county: the county's own rule if it set one, else the default."""
@@ -92,6 +94,8 @@ class Workflow:
     transitions: dict[str, Action]
     support: Support
     legal_basis: tuple[str, ...] = ()
+    transition_specs: tuple[TransitionSpec, ...] = ()
+    """The transitions as written, includes expanded: what workflow.engine.content pins in the log."""
 
     @property
     def id(self) -> str:

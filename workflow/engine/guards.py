@@ -141,7 +141,6 @@ def what(wf: Workflow, action: Action, where: Situation, values: Mapping[str, An
          attachments: set[str], pending: bool = False) -> list[Message]:
     """Denials for the given form. With `pending`, fields not yet filled in are not held against it."""
     denials = []
-    names = env(wf, where, values)
     for spec in action.fields:
         if spec.name not in values:
             if spec.required and not pending:
@@ -153,11 +152,14 @@ def what(wf: Workflow, action: Action, where: Situation, values: Mapping[str, An
                 denials.append(meeting.refusal(spec.title))
         if spec.type == "tally" and spec.route and wf.support.decisions is not None:
             denials += decisions.check(wf.support.decisions, lambda rid: wf.support.meeting(rid, where.county),
-                                       spec.route, names, values[spec.name], spec.title)
+                                       spec.route, env(wf, where, values), values[spec.name], spec.title)
     if not pending:
         for a in action.attachments:
             if a.required and a.name not in attachments:
                 denials.append(ATTACHMENT_REQUIRED(attachment=a.title))
+    if not (action.conditions or action.forbid):
+        return denials
+    names = env(wf, where, values)
     own = {f.name for f in action.fields}
     for c in action.conditions:
         denial = _judge(wf, c.rule, names, c.text, own, pending, expect=True)

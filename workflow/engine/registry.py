@@ -127,23 +127,14 @@ def load(paths: Iterable[Path] = ()) -> Registry:
             or decisions_spec is None):
         raise DefinitionError(problems)
 
-    quorum_rules = {}
-    for qid, q in quorums.quorums.items():
-        try:
-            quorum_rules[qid] = parse(q.rule)
-        except RuleSyntaxError as exc:
-            line = yamlsource.line_at(quorums_raw, ("quorums", qid, "rule"))
-            problems.append(Problem(str(base / "quorums.yaml"), line, "bad-rule", f"法定规则 {qid}：{exc}"))
-    county_compiled = _county_rules(county_rules, county_raw, _own_or_shipped(base, "county_rules.yaml"), problems)
-    quorum_rules.update({rid: rule for (county, rid), rule in county_compiled.items() if not county})
-    meetings = decisions_mod.county(county_rules, county_compiled)
-    meetings[""].update(decisions_mod.statutory(quorums, quorum_rules))
-    decisions = _decisions(decisions_spec, decisions_raw, _own_or_shipped(base, "decisions.yaml"), problems)
-    support = Support(roles=roles, quorums=quorums, negative=negative, catalogue=catalogue,
-                      quorum_rules=quorum_rules, calendar=calendar, meetings=meetings, decisions=decisions)
+    support = build_support(
+        SupportFiles(roles=roles, quorums=quorums, negative=negative, county_rules=county_rules,
+                     decisions=decisions_spec),
+        catalogue, calendar, problems,
+        where={"quorums.yaml": (str(base / "quorums.yaml"), quorums_raw),
+               "county_rules.yaml": (str(_own_or_shipped(base, "county_rules.yaml")), county_raw),
+               "decisions.yaml": (str(_own_or_shipped(base, "decisions.yaml")), decisions_raw)})
     problems += check_support(support, base)
-    problems += check_rules(support, str(_own_or_shipped(base, "county_rules.yaml")),
-                            str(_own_or_shipped(base, "decisions.yaml")))
 
     charts: list[Flowchart] = []
     unparsed = False
@@ -184,13 +175,57 @@ def load(paths: Iterable[Path] = ()) -> Registry:
     return Registry(support=support, workflows=workflows, engine=Engine(workflows.values()), source_dir=base)
 
 
+@dataclass(frozen=True)
+class SupportFiles:
+    """The support files as validated models: what `build_support` compiles, whether they were read from a
+    definitions directory or from a definition's content in the signed log."""
+
+    roles: RolesFile
+    quorums: QuorumsFile
+    negative: NegativeListFile
+    county_rules: CountyRulesFile
+    decisions: DecisionsFile
+
+
+def build_support(files: SupportFiles, catalogue: Optional[CatalogueFile], calendar: calendar_mod.Calendar,
+                  problems: list[Problem], where: Optional[dict[str, tuple[str, Any]]] = None) -> Support:
+    """Meeting rules (statutory and county) and decision routes compiled, and the rules between the files
+    checked; problems are appended. `where` maps a file's name to its path and parsed YAML, for lines; a
+    definition read back from the log has neither, and its problems name the file alone."""
+    where = where or {}
+
+    def located_in(name: str) -> tuple[str, Any]:
+        return where.get(name, (name, None))
+
+    quorums_path, quorums_raw = located_in("quorums.yaml")
+    quorum_rules = {}
+    for qid, q in files.quorums.quorums.items():
+        try:
+            quorum_rules[qid] = parse(q.rule)
+        except RuleSyntaxError as exc:
+            line = yamlsource.line_at(quorums_raw, ("quorums", qid, "rule"))
+            problems.append(Problem(quorums_path, line, "bad-rule", f"法定规则 {qid}：{exc}"))
+    county_path, county_raw = located_in("county_rules.yaml")
+    decisions_path, decisions_raw = located_in("decisions.yaml")
+    county_compiled = _county_rules(files.county_rules, county_raw, county_path, problems)
+    quorum_rules.update({rid: rule for (county, rid), rule in county_compiled.items() if not county})
+    meetings = decisions_mod.county(files.county_rules, county_compiled)
+    meetings[""].update(decisions_mod.statutory(files.quorums, quorum_rules))
+    decisions = _decisions(files.decisions, decisions_raw, decisions_path, problems)
+    support = Support(roles=files.roles, quorums=files.quorums, negative=files.negative, catalogue=catalogue,
+                      quorum_rules=quorum_rules, calendar=calendar, meetings=meetings, decisions=decisions,
+                      county_rules=files.county_rules)
+    problems += check_rules(support, county_path, decisions_path)
+    return support
+
+
 def _own_or_shipped(base: Path, name: str) -> Path:
     """A support file of the definitions set, or the shipped one if the set has none."""
     path = base / name
     return path if path.exists() else shipped_dir() / name
 
 
-def _county_rules(spec: CountyRulesFile, raw: Any, path: Path, problems: list[Problem]) -> dict[tuple[str, str], Rule]:
+def _county_rules(spec: CountyRulesFile, raw: Any, path: str, problems: list[Problem]) -> dict[tuple[str, str], Rule]:
     """Every county rule compiled, keyed by (county, rule id); the defaults under county ''."""
     compiled = {}
     texts = [(("", rid), r.rule, ("rules", rid, "rule")) for rid, r in spec.rules.items()]
@@ -204,7 +239,7 @@ def _county_rules(spec: CountyRulesFile, raw: Any, path: Path, problems: list[Pr
     return compiled
 
 
-def _decisions(spec: DecisionsFile, raw: Any, path: Path, problems: list[Problem]) -> decisions_mod.Decisions:
+def _decisions(spec: DecisionsFile, raw: Any, path: str, problems: list[Problem]) -> decisions_mod.Decisions:
     routes = {}
     for rid, cases in spec.routes.items():
         compiled = []
@@ -216,6 +251,15 @@ def _decisions(spec: DecisionsFile, raw: Any, path: Path, problems: list[Problem
                                         f"决策路由 {rid}：{exc}"))
         routes[rid] = tuple(compiled)
     return decisions_mod.Decisions(spec=spec, routes=routes)
+
+
+def shipped_calendar() -> calendar_mod.Calendar:
+    """The holiday calendar shipped with cunwu, for readers that have no definitions directory (a bag)."""
+    problems: list[Problem] = []
+    calendar = _calendar(shipped_dir(), problems)
+    if calendar is None or problems:
+        raise DefinitionError(problems)
+    return calendar
 
 
 def _calendar(base: Path, problems: list[Problem]) -> Optional[calendar_mod.Calendar]:
@@ -395,4 +439,21 @@ def _expand(chart: Flowchart, procedures_raw: dict, support: Support,
         seen[t.id] = t.src
         actions[t.id] = transition_action(t, lambda items, src=t.src: compile_rules(items, src))
     return Workflow(chart=chart, states=states, start=start, transitions=actions, support=support,
-                    legal_basis=tuple(legal_basis))
+                    legal_basis=tuple(legal_basis), transition_specs=tuple(transitions))
+
+
+def compile_flowchart(chart: Flowchart, support: Support) -> Workflow:
+    """One flowchart without includes, compiled and checked as `load` does; raises DefinitionError.
+
+    For a definition read back from the signed log (workflow.engine.content), which must run through
+    exactly the code that loaded it in the first place."""
+    problems: list[Problem] = []
+    if chart.include:
+        problems.append(Problem(chart.file, 1, "schema", "记入日志的流程不应再引用程序（include）"))
+        raise DefinitionError(problems)
+    wf = _expand(chart, {}, support, problems)
+    if wf is not None:
+        problems += check_workflow(wf)
+    if problems or wf is None:
+        raise DefinitionError(problems)
+    return wf
