@@ -99,11 +99,10 @@ def test_rule_passes_at_its_threshold_and_refuses_one_below(shared_county: Count
     assert moved["state"] == action.to
 
 
-def test_a_county_sets_its_own_rule_for_its_documents_only(county: County, tmp_path: Path) -> None:
-    """County rules are the county's: 涟源市 requiring three quarters at its 党员大会 refuses what the
-    default passes, and cites its own document; another county keeps the default."""
+def lianyuan_party_rule(tmp_path: Path) -> registry_mod.Registry:
+    """The shipped definitions with 涟源市's own 党员大会 rule: three quarters present."""
     defs = tmp_path / "defs"
-    shutil.copytree(registry_mod.shipped_dir(), defs)
+    shutil.copytree(registry_mod.shipped_dir(), defs, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
     rules = (defs / "county_rules.yaml").read_text(encoding="utf-8")
     (defs / "county_rules.yaml").write_text(rules.replace("counties: {}", """counties:
   涟源市:
@@ -111,7 +110,13 @@ def test_a_county_sets_its_own_rule_for_its_documents_only(county: County, tmp_p
       rule: "present >= 3/4 * expected and yes > expected / 2"
       text: 党员大会须有应到会党员四分之三以上到会，赞成票须超过应到会党员的半数
       source: 涟源市“四议两公开”实施细则（示例）"""), encoding="utf-8")
-    own = registry_mod.load([defs])
+    return registry_mod.load([defs])
+
+
+def test_a_county_sets_its_own_rule_for_its_documents_only(county: County, tmp_path: Path) -> None:
+    """County rules are the county's: 涟源市 requiring three quarters at its 党员大会 refuses what the
+    default passes, and cites its own document; another county keeps the default."""
+    own = lianyuan_party_rule(tmp_path)
     citation = own.support.meeting("party_assembly", "涟源市").citation
     assert citation == "县规则：涟源市：涟源市“四议两公开”实施细则（示例）"
     assert own.support.meeting("party_assembly", "娄底市").citation.startswith("县规则：默认规则")

@@ -47,9 +47,10 @@ def history(county: County) -> History:
 
 def forge_next(county: County, dba: Dba, last_index: int, *, transition: str, to_state: str, actor: str,
                fields: dict | None = None, tallies: dict | None = None, slots: tuple[str, ...] = (),
-               at: str | None = None) -> bytes:
-    """The document's next step as an insider holding `actor`'s key would sign it, chained and placed
-    correctly, with attachment files really in the store."""
+               at: str | None = None, role: str | None = None) -> bytes:
+    """The document's next step as an insider holding `actor`'s key would sign it (in `role`, by default
+    the role named like the test user), chained and placed correctly, with attachment files really in the
+    store."""
     last_leaf = dba.leaves()[last_index]
     last = record_at(last_leaf)
     key = private_key(county, actor)
@@ -57,7 +58,7 @@ def forge_next(county: County, dba: Dba, last_index: int, *, transition: str, to
                         for slot in slots)
     return records.sign(replace(
         last, step_seq=last.step_seq + 1, transition=transition, from_state=last.to_state, to_state=to_state,
-        actor=actor, role=actor, fields=fields or {}, tallies=tallies or {}, comment=None, attachments=attachments,
+        actor=actor, role=role or actor, fields=fields or {}, tallies=tallies or {}, comment=None, attachments=attachments,
         at=at or last.at, prev_step_hash=records.leaf_hash_hex(last_leaf), definition_sha256=None,
         key_id=key_id(key.public_key().public_bytes_raw()), observed=dba.observed()), [key]).encode()
 
