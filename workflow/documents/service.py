@@ -447,7 +447,7 @@ class Service:
             "due_at": doc.due_at.isoformat() if doc.due_at else None,
         }
 
-    def _late(self, wf: Workflow, history: Sequence[Step]) -> list[bool]:
+    def _late(self, wf: Workflow, history: Sequence[Step]) -> Sequence[bool]:
         """Whether each step left its state after a binding time limit ran out (the limit's source says the
         lapse counts: 逾期办理); judged from the signed times of the step and of the one before it."""
         out = [False]

@@ -46,15 +46,14 @@ def refuse_pair(support: Support, user: User, role: str, place: Place) -> None:
 def pairs(session: Session, support: Support) -> list[Pair]:
     """Every person holding, in one place, roles that a separation forbids together."""
     roles = support.roles.roles
-    held: dict[tuple[int, int], set[str]] = {}
+    held: dict[tuple[int, int], tuple[User, Place, set[str]]] = {}
     for a in session.scalars(select(RoleAssignment)):
-        held.setdefault((a.user_id, a.place_id), set()).add(a.role)
+        held.setdefault((a.user_id, a.place_id), (a.user, a.place, set()))[2].add(a.role)
     found = []
-    for (user_id, place_id), names in sorted(held.items()):
+    for _, (user, place, names) in sorted(held.items(), key=lambda kv: kv[0]):
         for rule in support.roles.separations:
             first, second = names & set(rule.holders), names & set(rule.excluded)
             if first and second:
-                user, place = session.get(User, user_id), session.get(Place, place_id)
                 found.append(Pair(user.username, user.display_name, place.path(),
                                   tuple(roles[r].title for r in sorted(first)),
                                   tuple(roles[r].title for r in sorted(second)),
