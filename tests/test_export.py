@@ -80,7 +80,9 @@ def test_bag_holds_entries_proofs_keys_attachments_checkpoint_and_seal(county: C
         signers = {"village_clerk", "vc_chair", "party_secretary", "seal_keeper"}
         key_indices = sorted(s.scalars(select(UserKey.registered_index).join(User, User.id == UserKey.user_id)
                                        .where(User.username.in_(signers))))
-        definition = s.scalar(select(DefinitionEntry.log_index).where(DefinitionEntry.workflow_id == "certificate_issuance"))
+        definition = s.scalar(select(DefinitionEntry.log_index).where(
+            DefinitionEntry.workflow_id == "certificate_issuance",
+            DefinitionEntry.version == county.registry.get("certificate_issuance").version))
     logged = sorted([0, *key_indices, definition, *indices])
     scan = records.open_envelope((path / "data" / "log" / f"{indices[-1]:012d}.leaf").read_bytes()).decode()
     assert names == sorted([
