@@ -5,7 +5,7 @@ The paths live in tests/scenarios/<flowchart id>.yaml; together they must take e
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from workflow.people.directory import PORTAL_ROLE, PORTAL_USERNAME
 SCENARIOS = Path(__file__).parent / "scenarios"
 PASSING_TALLY = {"expected": 30, "present": 30, "yes": 30, "no": 0, "abstain": 0}
 FAILING_TALLY = {"expected": 30, "present": 20, "yes": 5, "no": 15, "abstain": 0}
-PATH_START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+PATH_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 def scenario(workflow_id: str) -> dict:
@@ -76,9 +76,9 @@ def walk(county: County, wf: Workflow, spec: dict, steps: list) -> dict:
         tid, extra = (step, {}) if isinstance(step, str) else (step["t"], step.get("fields", {}))
         action = wf.transitions[tid]
         values, uploads = form(wf, action, {**spec.get("fields", {}), **extra}, clock().date().isoformat())
-        actor = view["history"][-1]["actor"] if action.by_previous_actor else county.user_for(action.roles)
+        actor = view.history[-1].actor if action.by_previous_actor else county.user_for(action.roles)
         if any("deadline_passed" in c.rule.names for c in action.conditions):
-            clock.pass_deadline(view["due_at"])
+            clock.pass_deadline(view.due_at)
         username, credential = _actor(county, action.roles) if actor == PORTAL_ROLE else (actor, {"password": PASSWORD})
         view = service.step(username, doc_id, tid, values, uploads, comment=f"测试：{action.title}", **credential)
     return view
@@ -97,8 +97,8 @@ def test_path_reaches_expected_state(shared_county: County, workflow_id: str, pa
     spec = scenario(workflow_id)
     path = spec["paths"][path_name]
     view = walk(shared_county, wf, spec, path["steps"])
-    assert view["state"] == path["expect"]
-    assert [h["seq"] for h in view["history"]] == list(range(len(path["steps"]) + 1))
+    assert view.state == path["expect"]
+    assert [h.seq for h in view.history] == list(range(len(path["steps"]) + 1))
 
 
 def test_every_flowchart_has_scenarios(registry: registry_mod.Registry) -> None:

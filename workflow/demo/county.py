@@ -215,13 +215,12 @@ def _document(service: Service, clock: _Clock, wf: Workflow, village: Place, rng
         tid, extra = (entry, {}) if isinstance(entry, str) else (entry["t"], entry.get("fields", {}))
         action = wf.transitions[tid]
         moment = clock.now + timedelta(hours=rng.uniform(4, 96))
-        if any("deadline_passed" in c.rule.text for c in action.conditions) and view["due_at"]:
-            moment = max(moment, datetime.fromisoformat(view["due_at"]) + timedelta(hours=rng.uniform(1, 30)))
+        if any("deadline_passed" in c.rule.text for c in action.conditions) and view.due_at:
+            moment = max(moment, view.due_at + timedelta(hours=rng.uniform(1, 30)))
         if moment > today or rng.random() < STALL:
             break
         clock.now = moment
-        actor = view["history"][-1]["actor"] if action.by_previous_actor else _actor(wf, action, view["state"],
-                                                                                     village)
+        actor = view.history[-1].actor if action.by_previous_actor else _actor(wf, action, view.state, village)
         values = _form(wf, action, {**scenario["fields"], **start_values, **extra}, rng, moment)
         try:
             view = service.step(actor, doc_id, tid, values, _files(action, title, moment, rng),
@@ -229,7 +228,7 @@ def _document(service: Service, clock: _Clock, wf: Workflow, village: Place, rng
         except CunwuError:
             break
         steps += 1
-    return view["state_title"], steps
+    return view.state_title, steps
 
 
 def _vary(wf: Workflow, scenario: dict, rng: random.Random) -> tuple[str, dict[str, Any]]:

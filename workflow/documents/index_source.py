@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, select
 
 from workflow.documents.service import Service
+from workflow.documents.views import DocumentView
 from workflow.engine.flowchart import Workflow
 from workflow.engine.registry import Registry
 from workflow.store.database import Database
@@ -42,7 +42,7 @@ class DocumentSource:
         self.db = db
         self.registry = registry
 
-    def load(self, doc_ids: Sequence[int]) -> dict[int, tuple[dict[str, Any], Workflow, list[PlaceRef]]]:
+    def load(self, doc_ids: Sequence[int]) -> dict[int, tuple[DocumentView, Workflow, list[PlaceRef]]]:
         """The documents of ``doc_ids`` that exist: the view ``Service.show`` gives, the flowchart
         version they run on, and their place chain. Three queries per batch, whatever its size."""
         if not doc_ids:
@@ -57,9 +57,7 @@ class DocumentSource:
             loaded = {}
             for doc in docs:
                 wf = self.registry.get(doc.workflow_id, doc.workflow_version)
-                view = Service._view(doc, wf)
-                view["history"] = [Service._step_view(wf, st) for st in steps[doc.id]]
-                view["visited"] = sorted({st.to_state for st in steps[doc.id]})
+                view = Service.document_view(doc, wf, steps[doc.id])
                 chain, place_id = [], doc.place_id
                 while place_id is not None:
                     place = places[place_id]

@@ -30,6 +30,7 @@ from workflow.engine import deadlines, guards
 from workflow.engine import fields as fieldtypes
 from workflow.engine.flowchart import Action, Workflow
 from workflow.engine.registry import Registry
+from workflow.documents.views import AttachmentView, DocumentSummary, DocumentView, Offer, Slot, StepView
 from workflow.errors import Conflict, CunwuError, InputError, NotFound, PermissionDenied, StepRefused
 from workflow.messages import Code
 from workflow.ledger import log, records
@@ -142,7 +143,7 @@ class Service:
     def step(self, username: str, doc_id: int, transition: str, values: Mapping[str, Any],
              uploads: Sequence[Upload] = (), comment: Optional[str] = None,
              expected_version: Optional[int] = None, *, password: Optional[str] = None,
-             signer: Optional[Signer] = None) -> dict:
+             signer: Optional[Signer] = None) -> DocumentView:
         """Take one transition signed by `username` (by password, or the portal's unlocked `signer`);
         raises PermissionDenied, StepRefused or Conflict and changes nothing."""
         signer = self._signer(username, password, signer)
@@ -197,27 +198,25 @@ class Service:
             raise Conflict(DATABASE_BUSY()) from None
         return self.show(doc_id, username)
 
-    def show(self, doc_id: int, username: Optional[str] = None) -> dict:
+    def show(self, doc_id: int, username: Optional[str] = None) -> DocumentView:
         """State, history, and (for a person) the transitions they may take with what each needs."""
         with self.db.read() as s:
             doc = self._load(s, doc_id)
             wf = self.registry.get(doc.workflow_id, doc.workflow_version)
             history = s.scalars(select(Step).where(Step.document_id == doc.id).order_by(Step.seq)).all()
-            view = self._view(doc, wf)
-            view["history"] = [self._step_view(wf, st) for st in history]
-            view["visited"] = sorted({st.to_state for st in history})
+            actions = None
             if username is not None:
                 who = principal(find_user(s, username))
                 where = self._situation(doc.place, doc.state, doc.data, self.clock(), doc.state_entered_at,
                                         doc.due_at, history[-1].actor_id if history else None)
                 if not self._may_view(wf, doc, who, where.place_ids):
                     raise PermissionDenied(CANNOT_VIEW(person=who.describe(), doc=doc_id))
-                view["actions"] = [self._offer(wf, t, who, where, self._objection_block(s, wf, doc, t))
-                                   for t in wf.outgoing(doc.state)]
-            return view
+                actions = tuple(self._offer(wf, t, who, where, self._objection_block(s, wf, doc, t))
+                                for t in wf.outgoing(doc.state))
+            return self.document_view(doc, wf, history, actions)
 
     def list(self, place: Optional[str] = None, state: Optional[str] = None, workflow: Optional[str] = None,
-             username: Optional[str] = None, limit: int = 200) -> list[dict]:
+             username: Optional[str] = None, limit: int = 200) -> list[DocumentSummary]:
         with self.db.read() as s:
             query = select(Document).order_by(Document.id.desc())
             if place:
@@ -234,7 +233,7 @@ class Service:
                 wf = self.registry.get(doc.workflow_id, doc.workflow_version)
                 if who is not None and not self._may_view(wf, doc, who, frozenset(p.id for p in doc.place.chain())):
                     continue
-                out.append(self._view(doc, wf))
+                out.append(DocumentSummary(**self._summary_fields(doc, wf)))
                 if len(out) >= limit:
                     break
             return out
@@ -403,41 +402,45 @@ class Service:
             envelope.verify(signature)
 
     @staticmethod
-    def _view(doc: Document, wf: Workflow) -> dict:
-        state = wf.states[doc.state]
-        return {
-            "id": doc.id, "title": doc.title, "workflow": wf.id, "workflow_version": wf.version,
-            "workflow_title": wf.title, "code": wf.chart.code, "place": doc.place.path(), "state": doc.state,
-            "state_title": state.title, "final": state.final, "version": doc.version, "data": doc.data,
-            "created_at": doc.created_at.isoformat(), "updated_at": doc.updated_at.isoformat(),
-            "due_at": doc.due_at.isoformat() if doc.due_at else None,
-        }
+    def document_view(doc: Document, wf: Workflow, history: Sequence[Step],
+                      actions: Optional[tuple[Offer, ...]] = None) -> DocumentView:
+        """The one way a document row becomes its view, for ``show`` and for the archive index's source
+        (which loads documents in batches), so the index shows exactly what the service shows."""
+        return DocumentView(**Service._summary_fields(doc, wf),
+                            history=tuple(Service._step_view(wf, st) for st in history),
+                            visited=tuple(sorted({st.to_state for st in history})), actions=actions)
 
     @staticmethod
-    def _step_view(wf: Workflow, st: Step) -> dict:
+    def _summary_fields(doc: Document, wf: Workflow) -> dict[str, Any]:
+        state = wf.states[doc.state]
+        return dict(id=doc.id, title=doc.title, workflow=wf.id, workflow_version=wf.version, workflow_title=wf.title,
+                    code=wf.chart.code, place=doc.place.path(), state=doc.state, state_title=state.title,
+                    final=state.final, version=doc.version, data=doc.data, created_at=doc.created_at,
+                    updated_at=doc.updated_at, due_at=doc.due_at)
+
+    @staticmethod
+    def _step_view(wf: Workflow, st: Step) -> StepView:
         action = wf.start if st.transition == "start" else wf.transitions.get(st.transition)
         roles = wf.support.roles.roles
-        return {
-            "seq": st.seq, "transition": st.transition, "title": action.title if action else st.transition,
-            "kind": st.kind, "from": st.from_state, "to": st.to_state,
-            "actor": st.actor.username, "actor_name": st.actor.display_name, "role": st.role,
-            "role_title": roles[st.role].title if st.role in roles else st.role,
-            "at": st.at.isoformat(), "fields": st.fields, "comment": st.comment, "log_index": st.log_index,
-            "attachments": [{"slot": a.slot, "filename": a.filename, "sha256": a.sha256, "size": a.size,
-                             "media_type": a.media_type} for a in st.attachments],
-        }
+        return StepView(
+            seq=st.seq, transition=st.transition, title=action.title if action else st.transition, kind=st.kind,
+            from_state=st.from_state, to_state=st.to_state, actor=st.actor.username,
+            actor_name=st.actor.display_name, role=st.role,
+            role_title=roles[st.role].title if st.role in roles else st.role, at=st.at, fields=st.fields,
+            comment=st.comment, log_index=st.log_index,
+            attachments=tuple(AttachmentView(a.slot, a.filename, a.sha256, a.size, a.media_type)
+                              for a in st.attachments))
 
-    def _offer(self, wf: Workflow, action: Action, who: Principal, where: guards.Situation,
-               blocked: Optional[str] = None) -> dict:
+    @staticmethod
+    def _offer(wf: Workflow, action: Action, who: Principal, where: guards.Situation,
+               blocked: Optional[str] = None) -> Offer:
         reasons = guards.who(wf, action, who, where) or guards.what(wf, action, where, {}, set(), pending=True)
         if blocked is not None and not reasons:
             reasons = [blocked]
-        return {
-            "id": action.id, "title": action.title, "kind": action.kind, "to": action.to,
-            "to_title": wf.states[action.to].title, "allowed": not reasons, "reasons": reasons,
-            "fields": wf.describe_fields(action),
-            "attachments": [{"name": a.name, "title": a.title, "required": a.required} for a in action.attachments],
-        }
+        return Offer(id=action.id, title=action.title, kind=action.kind, to=action.to,
+                     to_title=wf.states[action.to].title, allowed=not reasons, reasons=tuple(reasons),
+                     fields=tuple(wf.describe_fields(action)),
+                     attachments=tuple(Slot(a.name, a.title, a.required) for a in action.attachments))
 
 
 def _is_tally(action: Action, name: str) -> bool:
