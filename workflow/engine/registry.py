@@ -5,7 +5,6 @@ the set that runs, and a set with any problem is never half-loaded.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional
@@ -33,9 +32,8 @@ from workflow.errors import DefinitionError, NotFound, Problem
 
 
 def default_dir() -> Path:
-    """The definitions shipped with cunwu, unless CUNWU_DEFINITIONS points elsewhere."""
-    override = os.environ.get("CUNWU_DEFINITIONS")
-    return Path(override) if override else shipped_dir()
+    """The definitions shipped with cunwu (settings.definitions names others)."""
+    return shipped_dir()
 
 
 def shipped_dir() -> Path:
