@@ -26,15 +26,16 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from workflow.documents import objections
+from workflow.documents.views import AttachmentView, DocumentSummary, DocumentView, Offer, Slot, StepView
 from workflow.engine import deadlines, guards
 from workflow.engine import fields as fieldtypes
 from workflow.engine.flowchart import Action, Workflow
 from workflow.engine.registry import Registry
-from workflow.documents.views import AttachmentView, DocumentSummary, DocumentView, Offer, Slot, StepView
 from workflow.errors import Conflict, CunwuError, InputError, NotFound, PermissionDenied, StepRefused
-from workflow.messages import Code
 from workflow.ledger import log, records
 from workflow.ledger.keyring import Keyring, Signer
+from workflow.messages import Code
+from workflow.people import places
 from workflow.people.directory import Principal, find_place, find_user, principal
 from workflow.store.blobs import BlobStore
 from workflow.store.database import Database, utcnow
@@ -221,7 +222,7 @@ class Service:
             query = select(Document).order_by(Document.id.desc())
             if place:
                 target = find_place(s, place)
-                ids = self._places_under(s, target.id)
+                ids = places.under(s, target.id)
                 query = query.where(Document.place_id.in_(ids))
             if state:
                 query = query.where(Document.state == state)
@@ -280,14 +281,6 @@ class Service:
     @staticmethod
     def _previous_actor(s: Session, doc: Document) -> Optional[int]:
         return s.scalar(select(Step.actor_id).where(Step.document_id == doc.id, Step.seq == doc.version))
-
-    @staticmethod
-    def _places_under(s: Session, place_id: int) -> list[int]:
-        ids, frontier = [place_id], [place_id]
-        while frontier:
-            frontier = list(s.scalars(select(Place.id).where(Place.parent_id.in_(frontier))))
-            ids += frontier
-        return ids
 
     @staticmethod
     def _situation(place: Place, state: Optional[str], data: Mapping[str, Any], now: datetime,
