@@ -73,15 +73,14 @@ def checkpoint_command(ctx: click.Context, out: Optional[Path], as_json: bool) -
     db = app.open_database(chosen.home, chosen.db_url)
     try:
         with db.read() as s:
-            note = log.latest_checkpoint(s)
-    finally:
-        db.dispose()
-    if note is None:
-        raise NotFound("签名日志还没有检查点（请先运行 cunwu init）")
-    try:
-        head = notes.parse_checkpoint(notes.parse_note(note).text)
+            latest = log.latest_parsed(s)
     except notes.CheckpointError as exc:
         raise VerificationFailed(f"数据库中的最新检查点无效（{exc}），请运行 cunwu verify") from None
+    finally:
+        db.dispose()
+    if latest is None:
+        raise NotFound("签名日志还没有检查点（请先运行 cunwu init）")
+    note, head = latest.note, latest.checkpoint
     if out is not None:
         out.write_text(note, encoding="utf-8")
     info = {"origin": head.origin, "size": head.size, "root": head.root.hex(), "note": note,

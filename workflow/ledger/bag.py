@@ -153,13 +153,13 @@ def _collect(db: Database, doc_id: int) -> tuple[str, notes.Checkpoint, list[byt
     log says; an entry that does not parse is left out, and the bag's verification shows the gap.
     """
     with db.read() as s:
-        note = log.latest_checkpoint(s)
-        if note is None:
-            raise NotFound("签名日志为空，没有可导出的记录")
         try:
-            head = notes.parse_checkpoint(notes.parse_note(note).text)
+            latest = log.latest_parsed(s)
         except notes.CheckpointError as exc:
             raise CunwuError(f"数据库中的最新检查点无效（{exc}），无法导出（请先运行 cunwu verify）") from None
+        if latest is None:
+            raise NotFound("签名日志为空，没有可导出的记录")
+        note, head = latest.note, latest.checkpoint
         hashes: list[bytes] = []
         steps: dict[int, tuple[bytes, records.Payload]] = {}
         events: dict[int, tuple[bytes, records.Payload]] = {}

@@ -135,6 +135,23 @@ def latest_checkpoint(session: Session) -> Optional[str]:
     return session.scalar(select(CheckpointNote.note).order_by(CheckpointNote.size.desc()).limit(1))
 
 
+@dataclass(frozen=True)
+class LatestCheckpoint:
+    """The newest signed checkpoint: the note as stored (to hand out as an anchor) and what it says."""
+
+    note: str
+    checkpoint: notes.Checkpoint
+
+
+def latest_parsed(session: Session) -> Optional[LatestCheckpoint]:
+    """The newest checkpoint parsed, or None when the log has none; notes.CheckpointError when the stored
+    note does not parse (its signature is the verifier's business, not checked here)."""
+    note = latest_checkpoint(session)
+    if note is None:
+        return None
+    return LatestCheckpoint(note, notes.parse_checkpoint(notes.parse_note(note).text))
+
+
 def leaf_hashes(session: Session, size: int) -> list[bytes]:
     """All leaf hashes of the first `size` entries; refuses a log with holes rather than prove a wrong tree."""
     hashes = []
