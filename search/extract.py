@@ -58,6 +58,7 @@ def _kind(data: bytes, media_type: str | None, filename: str) -> str | None:
 
 
 def _decode(data: bytes) -> Extracted:
+    encodings: tuple[str, ...]
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         encodings = ("utf-16",)
     else:

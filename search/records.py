@@ -150,7 +150,8 @@ def _common(view: DocumentView, wf: Workflow, chain: Sequence[PlaceRef]) -> Reco
         "item_titles": [item.title for item in known] if len(known) == len(items) else items,
         "categories": sorted(
             {item.category for item in known}
-            | {catalogue.categories[item.category].title for item in known if item.category in catalogue.categories}
+            | {catalogue.categories[item.category].title for item in known
+               if catalogue is not None and item.category in catalogue.categories}
         ),
     }
 
@@ -242,7 +243,7 @@ def public_record(
     """What the public may see of the document, or None while nothing is disclosed."""
     history = view.history
     disclosing = [
-        (step, wf.states[step.to_state].disclose) for step in history if wf.states[step.to_state].disclose
+        (step, disclose) for step in history if (disclose := wf.states[step.to_state].disclose) is not None
     ]
     if not disclosing:
         return None

@@ -5,7 +5,9 @@ test-artifacts/screenshots/."""
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Iterator
 
 import pytest
@@ -31,7 +33,8 @@ def served(tmp_path_factory: pytest.TempPathFactory, registry: Registry) -> Iter
     site.close()
 
 
-def step(j: Journey, transition: str, fields: dict = {}, tallies: dict = {}, files: dict = {},
+def step(j: Journey, transition: str, fields: Mapping[str, str] = MappingProxyType({}),
+         tallies: Mapping[str, tuple] = MappingProxyType({}), files: Mapping[str, tuple] = MappingProxyType({}),
          comment: str = "") -> None:
     """Open the step's form, fill it as a person would, sign with the password and submit."""
     form = j.page.locator(f"#form-{transition}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import signal
+import sys
 import unicodedata
 from collections import defaultdict
 
@@ -28,7 +29,7 @@ _log = logging.getLogger(__name__)
 def demo_command(ctx: click.Context, villages: int, documents: int, seed: int, as_json: bool) -> None:
     """建立演示县：涟源市的乡镇与村、每个岗位一名人员、分布在 32 个流程图上的一年文书（每步均已签名）。"""
     chosen = settings(ctx)
-    with click.progressbar(length=documents, label="生成文书", file=click.get_text_stream("stderr"),
+    with click.progressbar(length=documents, label="生成文书", file=sys.stderr,
                            hidden=as_json) as bar:
         result = demo_mod.build(chosen.home, chosen.db_url, villages, documents, seed,
                                 progress=lambda done, total: bar.update(1), registry=registry(ctx))

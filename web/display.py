@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
-from typing import Any, Iterable, Optional, Sequence, Union
+from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -68,7 +68,7 @@ class Row:
     value: Any
 
 
-def field_rows(wf: Workflow, values: dict, masked: bool = False, steps: Sequence[Iterable[str]] = ()) -> list[Row]:
+def field_rows(wf: Workflow, values: Mapping[str, Any], masked: bool = False, steps: Sequence[Iterable[str]] = ()) -> list[Row]:
     """Each value with its title and text. With `steps` (the field names each step of a document's
     history recorded), fields recorded earlier come first, so a summary reads in the order things
     happened; within a step, and without steps, in the order the definition asks for them."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -110,7 +110,7 @@ def _page(doc_id: int, failed: Optional[tuple[str, forms.ActionForm, list[str]]]
     rt = runtime()
     view = rt.service.show(doc_id, current_user.username)
     wf = rt.registry.get(view.workflow, view.workflow_version)
-    actions = []
+    actions: list[dict[str, Any]] = []
     for offer in sorted(view.actions or (), key=lambda o: (not o.allowed, KIND_ORDER.get(o.kind, 9))):
         form, problems = None, []
         if offer.allowed:

@@ -17,7 +17,7 @@ from workflow.cli.base import (
 )
 from workflow.engine import diagram
 from workflow.engine import registry as registry_mod
-from workflow.errors import DefinitionError
+from workflow.errors import DefinitionError, NotFound
 from workflow.store.database import utcnow
 
 CALENDAR_WARNING_DAYS = 60
@@ -30,6 +30,8 @@ def catalogue(ctx: click.Context, as_json: bool) -> None:
     """权力清单：三类事项及其执行主体、监督主体、政策依据和流程图。"""
     reg = registry(ctx)
     cat = reg.support.catalogue
+    if cat is None:
+        raise NotFound("这套定义没有权力清单（catalogue.yaml）")
     data = {
         "categories": [
             {"id": cid, "title": c.title,

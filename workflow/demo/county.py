@@ -113,6 +113,7 @@ def places(villages: int) -> tuple[list[Place], list[Place]]:
 
 
 def username(role: str, level: str, village: Place) -> str:
+    assert village.township is not None
     slug = {"village": village.slug, "township": village.township.slug, "county": COUNTY[1]}[level]
     return f"{slug}_{role}"
 
@@ -168,6 +169,7 @@ def _people(db, reg: Registry, keyring, towns: list[Place], village_list: list[P
         for t in towns:
             directory.add_place(s, "township", t.name, county.name)
         for v in village_list:
+            assert v.township is not None
             directory.add_place(s, "village", v.name, v.township.path)
         password_hash = directory.hash_password(DEMO_PASSWORD)
         holders = [(county, "county")] + [(t, "township") for t in towns] + [(v, "village") for v in village_list]

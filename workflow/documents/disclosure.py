@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Mapping, Optional, cast
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, exists, func, or_, select, update
 
 from workflow.documents.views import DocumentView
 from workflow.engine.fields import mask
@@ -63,13 +63,13 @@ class PublicDocument:
 
 def disclosed(wf: Workflow, visited: Iterable[str]) -> Optional[tuple[frozenset[str], bool]]:
     """The disclosed field names and whether attachments are public, or None while nothing is."""
-    found = [wf.states[s].disclose for s in visited if s in wf.states and wf.states[s].disclose]
+    found = [d for d in (wf.states[s].disclose for s in visited if s in wf.states) if d is not None]
     if not found:
         return None
     return frozenset(n for d in found for n in d.fields), any(d.attachments for d in found)
 
 
-def masked_values(wf: Workflow, data: dict, names: frozenset[str]) -> dict[str, Any]:
+def masked_values(wf: Workflow, data: Mapping[str, Any], names: frozenset[str]) -> dict[str, Any]:
     out = {}
     for name, value in data.items():
         if name in names:
@@ -115,7 +115,7 @@ def _on_board(registry: Registry, board: str) -> Optional[ColumnElement[bool]]:
     on = [wf for wf in registry.workflows.values()
           if wf.chart.board == board and any(s.disclose for s in wf.states.values())]
     whole = sorted({wf.id for wf in on} - {wf.id for wf in registry.workflows.values() if wf.chart.board != board})
-    clauses = [Document.workflow_id.in_(whole)] if whole else []
+    clauses: list[ColumnElement[bool]] = [Document.workflow_id.in_(whole)] if whole else []
     clauses += [and_(Document.workflow_id == wf.id, Document.workflow_version == wf.version)
                 for wf in on if wf.id not in whole]
     return or_(*clauses) if clauses else None
@@ -161,11 +161,11 @@ def backfill(db: Database, registry: Registry) -> int:
                 continue
             first = (select(func.min(Step.at)).where(Step.document_id == Document.id, Step.to_state.in_(states))
                      .scalar_subquery())
-            done += s.execute(
+            done += cast(CursorResult[Any], s.execute(
                 update(Document)
                 .where(Document.workflow_id == wf.id, Document.workflow_version == wf.version,
                        Document.disclosed_at.is_(None),
                        exists().where(Step.document_id == Document.id, Step.to_state.in_(states)))
                 .values(disclosed_at=first)
-                .execution_options(synchronize_session=False)).rowcount
+                .execution_options(synchronize_session=False))).rowcount
     return done

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -123,6 +123,7 @@ class Service:
                 if denials:
                     raise StepRefused(START_REFUSED(workflow=wf.title), tuple(denials))
                 role = guards.acting_role(wf, wf.start, who, where)
+                assert role is not None, "guards.who refused no role, so the person holds one"
                 state = wf.initial
                 due_at = self._due(wf, state, now)
                 doc = Document(workflow_id=wf.id, workflow_version=wf.version, place_id=village.id, title=title,
@@ -180,10 +181,11 @@ class Service:
                     lambda: tuple(guards.what(wf, action, where, parsed, given)))
                 due_at = self._due(wf, new_state, now)
                 role = guards.acting_role(wf, action, who, where)
+                assert role is not None, "guards.who refused no role, so the person holds one"
                 from_state = doc.state
                 self._append(s, doc, wf, action, from_state, new_state, who, role, now, parsed, uploads, comment,
                              seq=doc.version + 1, signer=signer)
-                moved = s.execute(
+                moved: CursorResult[Any] = s.execute(  # type: ignore[assignment]  # an UPDATE's result
                     update(Document)
                     .where(Document.id == doc.id, Document.version == doc.version)
                     .values(state=new_state, version=doc.version + 1, data={**doc.data, **parsed}, updated_at=now,

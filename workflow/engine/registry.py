@@ -295,10 +295,10 @@ def _expand(chart: Flowchart, procedures_raw: dict, support: Support,
         for name in set(inc.exits) - set(proc.exits):
             problems.append(Problem(file, line, "unknown-exit", f"程序 '{proc.procedure}' 没有出口 '{name}'"))
 
-        def rename(state: str) -> str:
+        def rename(state: str) -> str:  # used only within this iteration, so binding `inc` late is safe
             if state.startswith("@"):
-                return inc.exits.get(state[1:], state)
-            return f"{inc.prefix}_{state}" if inc.prefix else state
+                return inc.exits.get(state[1:], state)  # noqa: B023
+            return f"{inc.prefix}_{state}" if inc.prefix else state  # noqa: B023
 
         for name, spec in proc.states.items():
             new = rename(name)

@@ -221,7 +221,7 @@ class StepFacts(NamedTuple):
 class Examined(NamedTuple):
     """What could be learnt from one entry by itself."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # the field shadows tuple.index, which nothing here calls
     leaf_hash: bytes
     kind: str
     problems: tuple[tuple[str, str], ...]
@@ -339,6 +339,7 @@ class Replay(ABC):
         elif ex.kind == "step":
             self._step(ex)
         elif ex.kind == "other":
+            assert ex.event is not None
             self.fail(ex.index, "unexpected-type", UNEXPECTED_TYPE(type=ex.event.payload_type))
         if self.details and ex.step is not None:
             step = ex.step
@@ -740,7 +741,7 @@ def _check_anchor(replay: _FullReplay, name: str, anchor: tuple[notes.SignedNote
 
 
 def _check_attachments(step: records.StepRecord, files: Attachments) -> list[tuple[str, str]]:
-    problems = []
+    problems: list[tuple[str, str]] = []
     for a in step.attachments:
         try:
             data = files.path(a.sha256).read_bytes()
