@@ -33,6 +33,7 @@ from web.config import DEFAULTS, secret_key
 from web.lockout import Lockout
 from web.people import load_person
 from web.runtime import Runtime
+from workflow import logs
 from workflow.context import open_context
 from workflow.engine import diagram
 from workflow.engine import registry as registry_mod
@@ -57,6 +58,7 @@ def create_app(config: Union[Mapping[str, Any], object, None] = None) -> Flask:
     settings = app.config["CUNWU_SETTINGS"] or Settings.load(home=app.config["CUNWU_HOME"],
                                                              db=app.config["CUNWU_DB"])
     app.config["BABEL_DEFAULT_TIMEZONE"] = settings.time_zone
+    logs.configure(settings)
     clock = app.config["CUNWU_CLOCK"] or utcnow
     registry = app.config["CUNWU_REGISTRY"] or registry_mod.load(settings.definition_paths())
     context = open_context(settings.home, settings.db_url, registry=registry, clock=clock)

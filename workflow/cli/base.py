@@ -7,9 +7,8 @@ imports search or web, and the root group imports none of its commands until it 
 from __future__ import annotations
 
 import json
+import logging
 import sys
-import traceback
-from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable
@@ -17,11 +16,14 @@ from typing import Any, Callable
 import click
 
 from workflow import context as app
+from workflow import logs
 from workflow.documents.service import Upload
 from workflow.engine import registry as registry_mod
 from workflow.engine.registry import Registry
 from workflow.errors import CunwuError, DefinitionError, InputError
 from workflow.settings import Settings
+
+_log = logging.getLogger(__name__)
 
 
 def emit(ctx_json: bool, data: Any, text: Callable[[Any], str]) -> None:
@@ -48,20 +50,11 @@ class Group(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except Exception:
-            log = write_crash_log(ctx)
-            click.echo(f"内部错误，未作任何更改；详情已写入 {log}", err=True)
+            _log.exception("internal error, nothing changed: %s", " ".join(sys.argv))
+            chosen = (ctx.find_root().obj or {}).get("settings")
+            where = f"详情已写入 {chosen.log_file}" if chosen is not None else "详情见日志"
+            click.echo(f"内部错误，未作任何更改；{where}", err=True)
             ctx.exit(70)
-
-
-def write_crash_log(ctx: click.Context) -> Path:
-    """Keep the traceback for the administrator without showing it to the person at the terminal."""
-    obj = ctx.find_root().obj or {}
-    home = obj["settings"].home if "settings" in obj else Path("cunwu-data").resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    log = home / "error.log"
-    with log.open("a", encoding="utf-8") as handle:
-        handle.write(f"--- {datetime.now(timezone.utc).isoformat()} {' '.join(sys.argv)}\n{traceback.format_exc()}\n")
-    return log
 
 
 class RootGroup(Group):
@@ -94,6 +87,7 @@ def main(ctx: click.Context, home: str | None, db_url: str | None, config: str |
     """村务 cunwu：村级小微权力清单的流程、签名记录与检索。"""
     ctx.obj = {}
     ctx.obj["settings"] = Settings.load(config=config, home=home, db=db_url)
+    logs.configure(ctx.obj["settings"])
 
 
 def settings(ctx: click.Context) -> Settings:

@@ -26,7 +26,6 @@ bag fabricated wholesale with fresh keys.
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -72,11 +71,6 @@ NOT_INCLUDED = Code("bag.not-included", "不在检查点所证明的日志中：
 FILE_MISSING = Code("bag.file-missing", "包中缺少%(what)s %(name)s")
 CHECKPOINT_FILE_TITLE = Code("bag.checkpoint-file", "检查点文件")
 SEAL_FILE_TITLE = Code("bag.seal-file", "封签文件")
-
-_bagit_log = logging.getLogger("bagit")
-_bagit_log.addHandler(logging.NullHandler())
-_bagit_log.propagate = False
-
 
 class ProofFileError(ValueError):
     """A proof file is not exactly the canonical JSON this module writes."""
