@@ -1,18 +1,18 @@
 """Every flowchart walked end to end through the service layer: its main path and each return,
 withdraw, objection and reject branch, on SQLite and on PostgreSQL.
 
-The paths live in tests/scenarios/<flowchart id>.yaml; together they must take every transition.
+The paths live in workflow/demo/scenarios/<flowchart id>.yaml, shared with the demo county; together they
+must take every transition.
 """
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from tests.conftest import PASSWORD, VILLAGE, County
+from workflow.demo import scenarios
 from workflow.documents.service import Upload
 from workflow.engine import registry as registry_mod
 from workflow.engine.fields import valid_id_card
@@ -20,14 +20,14 @@ from workflow.engine.flowchart import Action, Workflow
 from workflow.engine.schema import FieldSpec
 from workflow.people.directory import PORTAL_ROLE, PORTAL_USERNAME
 
-SCENARIOS = Path(__file__).parent / "scenarios"
+SCENARIOS = scenarios.DIRECTORY
 PASSING_TALLY = {"expected": 30, "present": 30, "yes": 30, "no": 0, "abstain": 0}
 FAILING_TALLY = {"expected": 30, "present": 20, "yes": 5, "no": 15, "abstain": 0}
 PATH_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 def scenario(workflow_id: str) -> dict:
-    return yaml.safe_load((SCENARIOS / f"{workflow_id}.yaml").read_text(encoding="utf-8"))
+    return scenarios.scenario(workflow_id)
 
 
 def _cases() -> list[tuple[str, str]]:

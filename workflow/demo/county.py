@@ -4,7 +4,7 @@ place, and a year of documents over all 32 flowcharts, each signed step taken th
 Everything comes from one seed, so two runs with the same options make the same county. Documents are
 backdated with the service's clock: each starts on a day of the past year (a fifth of them in the last
 twenty days, so that work is still under way) and moves along one of its
-flowchart's paths (tests/scenarios' paths, copied into workflow/demo_scenarios.py) a few days per step,
+flowchart's paths (workflow/demo/scenarios/, which the tests walk too) a few days per step,
 stopping where "today" falls or, now and then, where it stalled; so the worklists hold overdue, nearly
 due and comfortable documents, and the portal has results to show.
 
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from workflow import context as app
-from workflow.demo.scenarios import SCENARIOS
+from workflow.demo.scenarios import scenario as scenario_of
 from workflow.documents.service import Service, Upload
 from workflow.engine import registry as registry_mod
 from workflow.engine.calendar import CalendarError
@@ -196,14 +196,14 @@ def _is_person(spec: FieldSpec) -> bool:
 def _document(service: Service, clock: _Clock, wf: Workflow, village: Place, rng: random.Random,
               today: datetime) -> tuple[str, int]:
     """Start one document on a day of the past year and walk its path until today or a stall."""
-    scenario = SCENARIOS[wf.id]
-    paths = scenario["paths"]
+    scenario = scenario_of(wf.id)
+    paths = {name: path["steps"] for name, path in scenario["paths"].items()}
     names = list(paths)
     path = paths[names[0]] if rng.random() < 0.55 else paths[rng.choice(names)]
     days_ago = rng.uniform(0, RECENT_DAYS) if rng.random() < RECENT else rng.uniform(0, 365)
     clock.now = today - timedelta(days=days_ago, minutes=rng.randint(0, 600))
     title, start_values = _vary(wf, scenario, rng)
-    values = _form(wf, wf.start, {**scenario["fields"], **start_values}, rng, clock.now)
+    values = _form(wf, wf.start, {**scenario.get("fields", {}), **start_values}, rng, clock.now)
     actor = _actor(wf, wf.start, None, village)
     files, remark = _files(wf.start, title, clock.now, rng), rng.choice(REMARKS) if rng.random() < 0.3 else None
     try:
@@ -223,7 +223,7 @@ def _document(service: Service, clock: _Clock, wf: Workflow, village: Place, rng
             break
         clock.now = moment
         actor = view.history[-1].actor if action.by_previous_actor else _actor(wf, action, view.state, village)
-        values = _form(wf, action, {**scenario["fields"], **start_values, **extra}, rng, moment)
+        values = _form(wf, action, {**scenario.get("fields", {}), **start_values, **extra}, rng, moment)
         try:
             view = service.step(actor, doc_id, tid, values, _files(action, title, moment, rng),
                                 rng.choice(REMARKS) if rng.random() < 0.4 else None, password=DEMO_PASSWORD)
@@ -235,7 +235,7 @@ def _document(service: Service, clock: _Clock, wf: Workflow, village: Place, rng
 
 def _vary(wf: Workflow, scenario: dict, rng: random.Random) -> tuple[str, dict[str, Any]]:
     """The scenario's first document with another person, group or matter, so no two read alike."""
-    title, values = scenario["title"], dict(scenario["start"])
+    title, values = scenario["start"]["title"], dict(scenario["start"].get("fields", {}))
     person = next((values[f.name] for f in wf.start.fields if f.name in values and _is_person(f)), None)
     if person:
         other = _person(rng)
