@@ -162,7 +162,9 @@ def _notices_of(doc_id: int | None) -> list[disclosure.PublicDocument]:
 
 def _place_id(doc_id: int) -> int:
     with runtime().db.read() as s:
-        return s.get(Document, doc_id).place_id
+        doc = s.get(Document, doc_id)
+        assert doc is not None, "asked only for a document the portal has just shown"
+        return doc.place_id
 
 
 def _evidence() -> tuple[Upload, ...]:

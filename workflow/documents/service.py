@@ -34,7 +34,7 @@ from workflow.engine.registry import Registry
 from workflow.errors import Conflict, CunwuError, InputError, NotFound, PermissionDenied, StepRefused
 from workflow.ledger import log, records
 from workflow.ledger.keyring import Keyring, Signer
-from workflow.messages import Code
+from workflow.messages import Code, Message
 from workflow.people import places
 from workflow.people.directory import Principal, find_place, find_user, principal
 from workflow.store.blobs import BlobStore
@@ -261,7 +261,7 @@ class Service:
     def _may_view(wf: Workflow, doc: Document, who: Principal, place_ids: frozenset[int]) -> bool:
         return guards.can_view(wf, doc.state, who, place_ids) and not guards.recused(wf, who.username, doc.data)
 
-    def _objection_block(self, s: Session, wf: Workflow, doc: Document, action: Action) -> Optional[str]:
+    def _objection_block(self, s: Session, wf: Workflow, doc: Document, action: Action) -> Optional[Message]:
         """The refusal for a forward step out of a 公示 in progress while a villager's 异议 on it is open."""
         if action.kind != "forward" or action.to == doc.state or not wf.publicizing(doc.state):
             return None
@@ -428,7 +428,7 @@ class Service:
 
     @staticmethod
     def _offer(wf: Workflow, action: Action, who: Principal, where: guards.Situation,
-               blocked: Optional[str] = None) -> Offer:
+               blocked: Optional[Message] = None) -> Offer:
         reasons = guards.who(wf, action, who, where) or guards.what(wf, action, where, {}, set(), pending=True)
         if blocked is not None and not reasons:
             reasons = [blocked]
