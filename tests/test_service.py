@@ -177,7 +177,7 @@ def test_publicity_cannot_close_before_its_period_ends(county: County) -> None:
         county.service.step("vc_chair", doc_id, "d_close_publicity", {}, password=PASSWORD)
     assert refused.value.reason_codes == ("guard.condition-unmet",)
     assert refused.value.reasons == ("决议公开期未满，不能结束公示",)
-    county.clock.pass_deadline(county.service.show(doc_id)["due_at"])
+    county.clock.pass_deadline(county.service.show(doc_id).due_at)
     assert county.service.step("vc_chair", doc_id, "d_close_publicity", {},
                                password=PASSWORD).state == "implementing"
 
