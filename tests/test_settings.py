@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from search.engine import DEFAULT_ENGINE, ENGINES
 from workflow.errors import InputError
-from workflow.settings import Settings
+from workflow.settings import SEARCH_ENGINES, Settings
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -24,6 +25,10 @@ def test_defaults_put_everything_in_the_data_directory(tmp_path: Path) -> None:
         tmp_path.resolve(), None, None, tmp_path.resolve() / "web-secret-key", tmp_path.resolve() / "cunwu.log")
     assert (settings.search_engine, settings.time_zone, settings.index_poll, settings.log_level) == (
         "whoosh", "Asia/Shanghai", 5.0, "INFO")
+
+
+def test_the_search_engines_are_those_search_offers_with_its_default() -> None:
+    assert (SEARCH_ENGINES, Settings.load(environ={}).search_engine) == (ENGINES, DEFAULT_ENGINE)
 
 
 def test_flags_win_over_the_environment_which_wins_over_the_file(tmp_path: Path) -> None:

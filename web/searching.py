@@ -32,7 +32,7 @@ def indexer(rt: Runtime) -> Indexer:
     with _opening:
         opened = rt.opened.get("indexer")
         if opened is None:
-            opened = rt.opened["indexer"] = Indexer(rt.context)
+            opened = rt.opened["indexer"] = Indexer(rt.context, new_engine=rt.settings.search_engine)
         return opened
 
 

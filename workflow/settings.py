@@ -8,7 +8,7 @@ variable, and the key). The file is named by `--config` or CUNWU_CONFIG; its key
     home = "/srv/cunwu"                       # CUNWU_HOME        data directory (default ./cunwu-data)
     db = "postgresql+psycopg://…/cunwu"       # CUNWU_DB          default: SQLite in the data directory
     definitions = "/srv/cunwu/definitions"    # CUNWU_DEFINITIONS default: the shipped definitions
-    search_engine = "whoosh"                  # CUNWU_SEARCH_ENGINE
+    search_engine = "whoosh"                  # CUNWU_SEARCH_ENGINE the engine of a new archive index (or tantivy)
     time_zone = "Asia/Shanghai"               # CUNWU_TIME_ZONE   how times read on pages
     secret_key_file = "/srv/cunwu/web-secret-key"  # CUNWU_SECRET_KEY_FILE  default: in the data directory
     index_poll = 5                            # CUNWU_INDEX_POLL  seconds between index rounds under serve
@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from workflow.errors import InputError
 
 CONFIG_VARIABLE = "CUNWU_CONFIG"
-SEARCH_ENGINES = ("whoosh",)
+SEARCH_ENGINES = ("whoosh", "tantivy")  # search.engine.ENGINES (workflow imports no search; a test pins them equal)
 _VARIABLES = {
     "home": "CUNWU_HOME", "db": "CUNWU_DB", "definitions": "CUNWU_DEFINITIONS",
     "search_engine": "CUNWU_SEARCH_ENGINE", "time_zone": "CUNWU_TIME_ZONE",

@@ -37,6 +37,20 @@ def villages_under(s: Session, place: Place) -> list[int]:
 
 
 @dataclass(frozen=True)
+class PlaceRef:
+    """One place of a document's chain, as the archive index names it in permission tokens."""
+
+    id: int
+    name: str
+    kind: str
+
+
+def chain_refs(place: Place) -> list[PlaceRef]:
+    """The place and every place above it, nearest first."""
+    return [PlaceRef(p.id, p.name, p.kind) for p in place.chain()]
+
+
+@dataclass(frozen=True)
 class Village:
     id: int
     path: str
