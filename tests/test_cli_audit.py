@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from workflow.engine import registry as registry_mod
+
 PASSWORD = "cli-audit-password"
 ID_CARD = "431381198001010019"
 
@@ -27,10 +29,14 @@ def ok(home: Path, *args: str, password: str = PASSWORD) -> dict:
     return json.loads(result.stdout)
 
 
+INIT = 1 + len(registry_mod.load().workflows)
+"""What `cunwu init` writes to a new log: the genesis and every shipped definition version."""
+
+
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A village with a clerk and a committee chair, and one certificate taken two steps: log entries
-    0 genesis, 1-2 the two key registrations, 3-4 the steps."""
+    0 genesis, then the INIT - 1 definition versions, then the two key registrations, then the steps."""
     home = tmp_path_factory.mktemp("cli-audit") / "home"
     ok(home, "init", "--origin", "cunwu.test/cli")
     ok(home, "place", "add", "county", "涟源市")
@@ -54,23 +60,23 @@ def home(pristine: Path, tmp_path: Path) -> Path:
 def test_verify_passes_on_an_honest_log(home: Path) -> None:
     result = run(home, "verify")
     assert (result.returncode, result.stderr) == (0, "")
-    assert result.stdout.startswith("核验通过：日志 cunwu.test/cli，检查点 5 条，核验步骤记录 2 条")
+    assert result.stdout.startswith(f"核验通过：日志 cunwu.test/cli，检查点 {INIT + 4} 条，核验步骤记录 2 条")
 
 
 def test_checkpoint_handed_back_as_an_anchor_exposes_truncation(home: Path) -> None:
     anchor = home / "公开栏.note"
     written = ok(home, "checkpoint", "--out", str(anchor))
-    assert (written["size"], anchor.read_text(encoding="utf-8")) == (5, written["note"])
+    assert (written["size"], anchor.read_text(encoding="utf-8")) == (INIT + 4, written["note"])
     assert run(home, "verify", "--anchor", str(anchor)).returncode == 0
     with sqlite3.connect(home / "cunwu.db") as conn:
         conn.execute("DROP TRIGGER log_entries_no_delete")
         conn.execute("DROP TRIGGER checkpoints_no_delete")
-        conn.execute("DELETE FROM log_entries WHERE idx = 4")
-        conn.execute("DELETE FROM checkpoints WHERE size = 5")
+        conn.execute("DELETE FROM log_entries WHERE idx = ?", (INIT + 3,))
+        conn.execute("DELETE FROM checkpoints WHERE size = ?", (INIT + 4,))
     result = run(home, "verify", "--anchor", str(anchor), "--json")
     report = json.loads(result.stdout)
     assert (result.returncode, result.stderr) == (6, "错误：核验未通过：1 处问题\n")
-    assert [(f["index"], f["code"]) for f in report["failures"]] == [(4, "anchor-truncated")]
+    assert [(f["index"], f["code"]) for f in report["failures"]] == [(INIT + 3, "anchor-truncated")]
 
 
 def test_replaced_attachment_is_named_with_exit_6(home: Path, tmp_path: Path) -> None:
@@ -83,7 +89,7 @@ def test_replaced_attachment_is_named_with_exit_6(home: Path, tmp_path: Path) ->
     result = run(home, "verify")
     assert result.returncode == 6
     assert result.stdout.splitlines()[1:] == [
-        "  第 5 条（文书 1 第 2 步）：附件“核实记录.txt”的文件已被替换：哈希或大小与签名记录不符 [attachment-mismatch]"]
+        f"  第 {INIT + 4} 条（文书 1 第 2 步）：附件“核实记录.txt”的文件已被替换：哈希或大小与签名记录不符 [attachment-mismatch]"]
 
 
 def test_verify_one_document_lists_each_step_with_its_status(home: Path) -> None:
@@ -111,7 +117,7 @@ def test_exported_bag_verifies_offline_and_a_tampered_one_does_not(home: Path, t
 
 def test_revoked_key_refuses_steps_until_rotated(home: Path) -> None:
     revoked = ok(home, "key", "revoke", "chair", "--reason", "lost")
-    assert (revoked["index"], revoked["reason"]) == (5, "lost")
+    assert (revoked["index"], revoked["reason"]) == (INIT + 4, "lost")
     result = run(home, "doc", "step", "1", "verify", "--as", "chair", "--field", "verification=属实")
     assert (result.returncode, result.stderr) == (
         3, "错误：李华（chair）没有有效的签名密钥，请管理员用 cunwu key rotate 重新发放\n")

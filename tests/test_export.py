@@ -21,7 +21,7 @@ from workflow.ledger import canonical, records
 from workflow.ledger.bag import ProofFileError, export_document, parse_proof, verify_bag
 from workflow.ledger.keyring import Keyring
 from workflow.ledger.verify import Report
-from workflow.store.tables import User, UserKey
+from workflow.store.tables import DefinitionEntry, User, UserKey
 
 CERTIFICATE = {"applicant": "张三", "applicant_id": "431381198001010019", "certificate_type": "居住证明",
                "purpose": "子女入学"}
@@ -79,7 +79,8 @@ def test_bag_holds_entries_proofs_keys_attachments_checkpoint_and_seal(county: C
         signers = {"village_clerk", "vc_chair", "party_secretary", "seal_keeper"}
         key_indices = sorted(s.scalars(select(UserKey.registered_index).join(User, User.id == UserKey.user_id)
                                        .where(User.username.in_(signers))))
-    logged = sorted([0, *key_indices, *indices])
+        definition = s.scalar(select(DefinitionEntry.log_index).where(DefinitionEntry.workflow_id == "certificate_issuance"))
+    logged = sorted([0, *key_indices, definition, *indices])
     scan = records.open_envelope((path / "data" / "log" / f"{indices[-1]:012d}.leaf").read_bytes()).decode()
     assert names == sorted([
         "bag-info.txt", "bagit.txt", "manifest-sha256.txt", "seal.json", "tagmanifest-sha256.txt",

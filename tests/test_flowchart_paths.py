@@ -18,6 +18,7 @@ from workflow.engine import registry as registry_mod
 from workflow.engine.fields import valid_id_card
 from workflow.engine.flowchart import Action, Workflow
 from workflow.engine.schema import FieldSpec
+from workflow.ledger.verify import Attachments, Scope, verify_database
 from workflow.people.directory import PORTAL_ROLE, PORTAL_USERNAME
 
 SCENARIOS = scenarios.DIRECTORY
@@ -93,12 +94,17 @@ def _actor(county: County, roles: tuple[str, ...]) -> tuple[str, dict]:
 
 @pytest.mark.parametrize("workflow_id,path_name", _cases())
 def test_path_reaches_expected_state(shared_county: County, workflow_id: str, path_name: str) -> None:
+    """Each path ends where it should, and what the service let through, the verifier's replay of the
+    pinned definition from the log lets through too (one copy of each rule)."""
     wf = shared_county.registry.get(workflow_id)
     spec = scenario(workflow_id)
     path = spec["paths"][path_name]
     view = walk(shared_county, wf, spec, path["steps"])
     assert view.state == path["expect"]
     assert [h.seq for h in view.history] == list(range(len(path["steps"]) + 1))
+    report = verify_database(shared_county.db, Attachments(shared_county.home / "blobs"),
+                             scope=Scope(doc_id=view.id), processes=1)
+    assert (report.ok, report.failures, report.notes, report.checked) == (True, [], [], len(view.history))
 
 
 def test_every_flowchart_has_scenarios(registry: registry_mod.Registry) -> None:

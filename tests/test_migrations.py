@@ -43,6 +43,6 @@ def test_upgrading_past_the_index_outbox_drops_it_and_keeps_every_document(count
 def test_a_new_database_is_at_the_newest_revision(tmp_path: Path) -> None:
     db = make_database("sqlite", tmp_path)
     try:
-        assert migrate.current(db) == migrate.head() == "0007"
+        assert migrate.current(db) == migrate.head() == "0008"
     finally:
         db.dispose()

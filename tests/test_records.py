@@ -8,6 +8,7 @@ import json
 from dataclasses import replace
 
 import pytest
+import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -275,3 +276,44 @@ def test_peeked_doc_id_is_the_one_the_record_holds(comment: str | None, doc_id: 
 def test_peek_finds_nothing_in_a_payload_that_is_not_canonical() -> None:
     payload = records.open_envelope(leaf()).payload
     assert records.peek_doc_id(payload.replace(b',"doc_id":', b', "doc_id":')) is None
+
+
+def test_sorted_compact_dump_is_jcs_for_every_character_of_the_bmp() -> None:
+    """The fast canonical check compares with orjson's sorted dump; it must be RFC 8785 wherever it is used."""
+    for code in range(0x10000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        char = chr(code)
+        value = {"k" + char: char + "v", char: [code]}
+        assert records._sorted_compact(value) == rfc8785.dumps(value), f"U+{code:04X}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(position=st.integers(min_value=0), flip=st.integers(min_value=1, max_value=255),
+       cut=st.integers(min_value=0), insert=st.binary(max_size=3))
+def test_envelope_fast_path_agrees_with_the_json_parser(position: int, flip: int, cut: int, insert: bytes) -> None:
+    data = bytearray(leaf())
+    data[position % len(data)] ^= flip
+    where = cut % len(data)
+    for mutated in (bytes(data), leaf()[:where] + insert + leaf()[where:]):
+        try:
+            expected = records._parsed_envelope(mutated)
+        except records.RecordError as exc:
+            with pytest.raises(records.RecordError) as refused:
+                records.open_envelope(mutated)
+            assert (str(refused.value), refused.value.code) == (str(exc), exc.code)
+            continue
+        assert records.open_envelope(mutated) == expected
+
+
+@pytest.mark.parametrize("value", [1.5, 2**53, -(2**60), 1e3])
+def test_numbers_outside_the_signing_policy_are_non_canonical_whichever_path_reads_them(value: object) -> None:
+    """orjson reads floats and large integers that the standard library's hooks refuse; the record says
+    the same either way."""
+    record = STEP.to_json()
+    record["fields"]["count"] = value
+    payload = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    envelope = records.Envelope(records.STEP_TYPE, payload, records.open_envelope(leaf()).signatures)
+    with pytest.raises(records.RecordError) as refused:
+        envelope.decode()
+    assert refused.value.code == "non-canonical"

@@ -338,7 +338,7 @@ def test_step_signed_after_revocation_fails_even_when_backdated(county: County, 
     record = record_at(forged)
     index = dba.append(records.sign(replace(record, at="2026-01-01T00:00:00.000000Z"), [stolen]).encode())
     report = audit(county)
-    assert failing(report) == {index: ["revoked-key"]}
+    assert failing(report) == {index: ["revoked-key", "time-reversed"]}
     assert report.at(index)[0].message.startswith(f"party_secretary 的签名密钥已在第 {index - 1} 条吊销（lost）")
 
 

@@ -17,6 +17,7 @@ from workflow.documents.service import Service
 from workflow.engine import registry as registry_mod
 from workflow.engine.registry import Registry
 from workflow.errors import CunwuError
+from workflow.ledger import definitions
 from workflow.ledger.keyring import Keyring
 from workflow.store import migrate
 from workflow.store.blobs import BlobStore
@@ -45,21 +46,23 @@ def init(home: Path, db_url: Optional[str] = None, origin: Optional[str] = None,
 
     After an upgrade, what a migration cannot derive from the database alone is filled in from the
     definitions (which documents have been disclosed), and pending time limits are recounted with the
-    holiday calendar (a new rule or an amended schedule)."""
+    holiday calendar (a new rule or an amended schedule). Every loaded definition version is installed in
+    the log (once per content), so documents started from now on pin what they run under."""
     home.mkdir(parents=True, exist_ok=True)
     (home / "blobs").mkdir(exist_ok=True)
     db = Database(resolve_url(db_url, home))
     try:
         before = migrate.current(db)
         migrate.upgrade(db)
+        registry = registry or registry_mod.load()
         if before is not None:
-            registry = registry or registry_mod.load()
             if before != migrate.head():
                 disclosure.backfill(db, registry)
             worklist.refresh_due(db, registry)
         keyring = bootstrap_keys(home, db, origin)
         if origin is not None and origin != keyring.log.origin:
             raise CunwuError(f"签名日志已命名为 {keyring.log.origin}，不能改为 {origin}")
+        definitions.install_all(db, keyring, registry)
     except Exception:
         db.dispose()
         raise

@@ -26,11 +26,12 @@ def report_text(report: dict[str, Any], bag: bool = False) -> str:
     if not bag:
         head += (f"，锚定检查点 {len(report['anchors'])} 个" if report["anchors"]
                  else "，未提供锚定检查点（无法发现截断或回滚）")
+    notes = [f"  说明：{note}" for note in report["notes"]]
     if report["ok"]:
-        return f"核验通过：{head}。"
+        return "\n".join([f"核验通过：{head}。", *notes])
     lines = [f"核验未通过（{len(report['failures'])} 处问题）：{head}。"]
     lines += [f"  {Failure(**f)}" for f in report["failures"]]
-    return "\n".join(lines)
+    return "\n".join([*lines, *notes])
 
 
 def finish(report: Report, as_json: bool, bag: bool = False) -> None:

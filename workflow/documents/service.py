@@ -32,7 +32,7 @@ from workflow.engine import fields as fieldtypes
 from workflow.engine.flowchart import Action, Workflow
 from workflow.engine.registry import Registry
 from workflow.errors import Conflict, CunwuError, InputError, NotFound, PermissionDenied, StepRefused
-from workflow.ledger import log, records
+from workflow.ledger import definitions, log, records
 from workflow.ledger.keyring import Keyring, Signer
 from workflow.messages import Code, Message
 from workflow.people import places
@@ -89,6 +89,8 @@ class Service:
         self.blobs = blobs
         self.clock = clock
         self.keyring = keyring
+        self._pins: dict[tuple[str, int], str] = {}
+        self._logged: dict[str, definitions.Pinned] = {}
 
     def start(self, username: str, workflow: str, place: str, title: str, values: Mapping[str, Any],
               uploads: Sequence[Upload] = (), comment: Optional[str] = None, *, password: Optional[str] = None,
@@ -126,10 +128,10 @@ class Service:
                 assert role is not None, "guards.who refused no role, so the person holds one"
                 state = wf.initial
                 due_at = self._due(wf, state, now)
+                pinned = definitions.install(s, self.keyring, wf, now)
                 doc = Document(workflow_id=wf.id, workflow_version=wf.version, place_id=village.id, title=title,
                                state=state, data=dict(parsed), version=0, created_by=user.id, created_at=now,
-                               updated_at=now, state_entered_at=now,
-                               due_at=due_at)
+                               updated_at=now, state_entered_at=now, due_at=due_at, definition_sha256=pinned)
                 s.add(doc)
                 s.flush()
                 self._append(s, doc, wf, wf.start, None, state, who, role, now, parsed, uploads, comment, seq=0,
@@ -154,7 +156,8 @@ class Service:
                 doc = self._load(s, doc_id, lock=True)
                 if expected_version is not None and doc.version != expected_version:
                     raise Conflict(VERSION_MOVED(doc=doc_id, expected=expected_version, actual=doc.version))
-                wf = self.registry.get(doc.workflow_id, doc.workflow_version)
+                pinned = self._definition(s, doc)
+                wf = pinned.workflow
                 action = wf.transitions.get(transition)
                 if action is None:
                     raise StepRefused(NO_SUCH_ACTION(workflow=wf.title, transition=transition))
@@ -176,7 +179,7 @@ class Service:
                 blocked = self._objection_block(s, wf, doc, action)
                 if blocked is not None:
                     raise StepRefused(blocked)
-                new_state = self.registry.engine.fire(
+                new_state = pinned.engine.fire(
                     wf.id, wf.version, doc.state, transition,
                     lambda: tuple(guards.what(wf, action, where, parsed, given)))
                 due_at = self._due(wf, new_state, now)
@@ -205,7 +208,7 @@ class Service:
         """State, history, and (for a person) the transitions they may take with what each needs."""
         with self.db.read() as s:
             doc = self._load(s, doc_id)
-            wf = self.registry.get(doc.workflow_id, doc.workflow_version)
+            wf = self._definition(s, doc).workflow
             history = s.scalars(select(Step).where(Step.document_id == doc.id).order_by(Step.seq)).all()
             actions = None
             if username is not None:
@@ -233,7 +236,7 @@ class Service:
             who = principal(find_user(s, username)) if username else None
             out = []
             for doc in s.scalars(query).yield_per(500):
-                wf = self.registry.get(doc.workflow_id, doc.workflow_version)
+                wf = self._definition(s, doc).workflow
                 if who is not None and not self._may_view(wf, doc, who, frozenset(p.id for p in doc.place.chain())):
                     continue
                 out.append(DocumentSummary(**self._summary_fields(doc, wf)))
@@ -256,6 +259,27 @@ class Service:
 
     def _due(self, wf: Workflow, state: str, entered: datetime) -> Optional[datetime]:
         return deadlines.due(entered, wf.states[state].deadline, self.registry.support.calendar)
+
+    def _definition(self, s: Session, doc: Document) -> definitions.Pinned:
+        """The rules the document runs under: the version it pinned when it started, which is today's
+        definition unless that was since edited without a new version number; then the pinned content
+        is read back from the log, so the service and the verifier hold the document to the same rules.
+        A version since removed from the definitions directory runs from the log too. Documents that
+        predate pinning run on the loaded version, as they always did."""
+        key = (doc.workflow_id, doc.workflow_version)
+        wf = self.registry.workflows.get(key)
+        if wf is None and doc.definition_sha256 is None:
+            wf = self.registry.get(*key)
+        if wf is not None:
+            if key not in self._pins:
+                self._pins[key] = definitions.pin(wf)[1]
+            if doc.definition_sha256 in (None, self._pins[key]):
+                return definitions.Pinned(self._pins[key], wf, self.registry.engine)
+        pinned = doc.definition_sha256
+        assert pinned is not None, "an unpinned document runs on the loaded version, returned above"
+        if pinned not in self._logged:
+            self._logged[pinned] = definitions.read(s, pinned, self.registry.support.calendar)
+        return self._logged[pinned]
 
     @staticmethod
     def _may_view(wf: Workflow, doc: Document, who: Principal, place_ids: frozenset[int]) -> bool:
@@ -359,7 +383,8 @@ class Service:
             tallies={k: v for k, v in parsed.items() if _is_tally(action, k)},
             comment=comment, attachments=tuple(attachments),
             prev_step_hash=None if seq == 0 else self._previous_leaf_hash(s, doc, seq),
-            key_id=signer.key_id, observed=head.observed)
+            key_id=signer.key_id, observed=head.observed,
+            definition_sha256=doc.definition_sha256 if seq == 0 else None)
         try:
             leaf = records.sign(record, [signer.private_key]).encode()
             self._self_check(leaf)

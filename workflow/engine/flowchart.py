@@ -78,6 +78,8 @@ class Workflow:
     transitions: dict[str, Action]
     support: Support
     legal_basis: tuple[str, ...] = ()
+    transition_specs: tuple[TransitionSpec, ...] = ()
+    """The transitions as written, includes expanded: what workflow.engine.content pins in the log."""
 
     @property
     def id(self) -> str:

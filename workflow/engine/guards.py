@@ -119,6 +119,8 @@ def what(wf: Workflow, action: Action, where: Situation, values: Mapping[str, An
         for a in action.attachments:
             if a.required and a.name not in attachments:
                 denials.append(ATTACHMENT_REQUIRED(attachment=a.title))
+    if not (action.conditions or action.forbid):
+        return denials
     names = env(wf, where, values)
     own = {f.name for f in action.fields}
     for c in action.conditions:

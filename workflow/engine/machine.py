@@ -53,6 +53,11 @@ class Engine:
                 ignore_invalid_triggers=False,
             )
 
+    def allows(self, workflow_id: str, version: int, state: str, transition: str) -> bool:
+        """Whether the machine has `transition` from `state` at all, guards aside (the verifier's question)."""
+        event = self.machines[(workflow_id, version)].events.get(transition)
+        return event is not None and state in event.transitions
+
     def fire(self, workflow_id: str, version: int, state: str, transition: str, guard: Guard) -> str:
         """Take `transition` from `state` if the guard allows it; return the new state or raise StepRefused."""
         machine = self.machines[(workflow_id, version)]

@@ -164,6 +164,15 @@ def load(paths: Iterable[Path] = ()) -> Registry:
     return Registry(support=support, workflows=workflows, engine=Engine(workflows.values()), source_dir=base)
 
 
+def shipped_calendar() -> calendar_mod.Calendar:
+    """The holiday calendar shipped with cunwu, for readers that have no definitions directory (a bag)."""
+    problems: list[Problem] = []
+    calendar = _calendar(shipped_dir(), problems)
+    if calendar is None or problems:
+        raise DefinitionError(problems)
+    return calendar
+
+
 def _calendar(base: Path, problems: list[Problem]) -> Optional[calendar_mod.Calendar]:
     """The definitions' own calendar.yaml, or the shipped one: the State Council's schedule is national."""
     path = base / "calendar.yaml"
@@ -338,4 +347,21 @@ def _expand(chart: Flowchart, procedures_raw: dict, support: Support,
         seen[t.id] = t.src
         actions[t.id] = transition_action(t, lambda items, src=t.src: compile_rules(items, src))
     return Workflow(chart=chart, states=states, start=start, transitions=actions, support=support,
-                    legal_basis=tuple(legal_basis))
+                    legal_basis=tuple(legal_basis), transition_specs=tuple(transitions))
+
+
+def compile_flowchart(chart: Flowchart, support: Support) -> Workflow:
+    """One flowchart without includes, compiled and checked as `load` does; raises DefinitionError.
+
+    For a definition read back from the signed log (workflow.engine.content), which must run through
+    exactly the code that loaded it in the first place."""
+    problems: list[Problem] = []
+    if chart.include:
+        problems.append(Problem(chart.file, 1, "schema", "记入日志的流程不应再引用程序（include）"))
+        raise DefinitionError(problems)
+    wf = _expand(chart, {}, support, problems)
+    if wf is not None:
+        problems += check_workflow(wf)
+    if problems or wf is None:
+        raise DefinitionError(problems)
+    return wf

@@ -28,3 +28,13 @@ def decode(value: object, what: str, error: type[ValueError], size: Optional[int
     if size is not None and len(raw) != size:
         raise error(f"{what} must be {size} bytes, got {len(raw)}")
     return raw
+
+
+def canonical_bytes(text: bytes) -> Optional[bytes]:
+    """The bytes `text` spells canonically, or None: the verifier's fast path asks this of every signature
+    and hands a None to the full parser, which names the fault."""
+    try:
+        raw = binascii.a2b_base64(text, strict_mode=True)
+    except ValueError:
+        return None
+    return raw if binascii.b2a_base64(raw, newline=False) == text else None

@@ -2,7 +2,8 @@
 
 A bag lets a township, an archive or a court check a document without the database: it holds the exact
 log entries of every step, the key events of everyone who signed, the genesis entry (which names the log
-and registrar keys), each entry's inclusion proof against one signed checkpoint, a consistency proof from
+and registrar keys), the logged definition versions of its flowchart (so its path is replayed against the
+rules it pinned), each entry's inclusion proof against one signed checkpoint, a consistency proof from
 the log head each signer saw to that checkpoint, the attachment files, and a seal. BagIt itself gives
 fixity, not authenticity (anyone who edits a file can recompute the manifests), so every claim is checked
 cryptographically as well; the seal, the exporting log's signature over the tag manifest, shows which
@@ -167,16 +168,28 @@ def _collect(db: Database, doc_id: int) -> tuple[str, notes.Checkpoint, list[byt
                 continue
             if isinstance(payload, records.StepRecord) and payload.doc_id == doc_id:
                 steps[index] = (leaf, payload)
-            elif isinstance(payload, (records.KeyEvent, records.Genesis)):
+            elif isinstance(payload, (records.KeyEvent, records.Genesis, records.DefinitionRecord)):
                 events[index] = (leaf, payload)
     if len(hashes) != head.size:
         raise CunwuError(f"签名日志第 {len(hashes)} 条缺失，无法导出（请先运行 cunwu verify）")
     if not steps:
         raise NotFound(f"签名日志中没有文书 {doc_id} 的记录")
-    signers = {payload.actor for _, payload in steps.values() if isinstance(payload, records.StepRecord)}
-    steps.update({i: e for i, e in events.items()
-                  if not isinstance(e[1], records.KeyEvent) or e[1].username in signers})
+    chosen = [payload for _, payload in steps.values() if isinstance(payload, records.StepRecord)]
+    signers = {payload.actor for payload in chosen}
+    labels = {(payload.definition_id, payload.definition_version) for payload in chosen}
+    steps.update({i: e for i, e in events.items() if _needed(e[1], signers, labels)})
     return note, head, hashes, steps
+
+
+def _needed(payload: records.Payload, signers: set[str], labels: set[tuple[str, int]]) -> bool:
+    """The entries a document's bag carries besides its steps: the genesis, its signers' key events, and
+    the definition versions of its flowchart (the one it pinned, or for an older document the one it is
+    checked against)."""
+    if isinstance(payload, records.KeyEvent):
+        return payload.username in signers
+    if isinstance(payload, records.DefinitionRecord):
+        return (payload.definition_id, payload.version) in labels
+    return True
 
 
 class _BagReplay(Replay):

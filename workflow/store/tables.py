@@ -122,6 +122,7 @@ class Document(Base):
     state_entered_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, index=True)
     disclosed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    definition_sha256: Mapped[Optional[str]] = mapped_column(String(64))
     place: Mapped[Place] = relationship(lazy="joined")
 
 
@@ -193,6 +194,19 @@ class LogHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     size: Mapped[int] = mapped_column(BigInteger)
     frontier: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class DefinitionEntry(Base):
+    """Where the log holds each installed definition version (by content hash): a cache of the log's
+    definition entries, so the service finds a document's pinned rules without scanning the log."""
+
+    __tablename__ = "definition_entries"
+    __table_args__ = (Index("ix_definition_entries_workflow", "workflow_id", "version"),)
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    log_index: Mapped[int] = mapped_column(BigInteger)
 
 
 class UserKey(Base):
