@@ -24,8 +24,8 @@ page is the HTML only; its flowchart SVG is a separate, cached request.
 from __future__ import annotations
 
 import argparse
-import os
 import http.client
+import os
 import random
 import re
 import statistics

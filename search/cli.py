@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 import click
 
-from workflow.cli.base import JSON_OPTION, context, emit, main
+from workflow.cli.base import JSON_OPTION, context, emit, main, settings
 from workflow.errors import CunwuError, InputError
 
 _MARK = re.compile(r"</?mark[^>]*>")
@@ -94,17 +94,17 @@ def search_command(ctx: click.Context, words: tuple[str, ...], username: Optiona
     from search.indexer import Indexer
 
     c = context(ctx)
-    indexer = Indexer(c)
+    indexer = Indexer(c, new_engine=settings(ctx).search_engine)
     ctx.call_on_close(indexer.close)
     if check_only:
-        result = indexer.check()
-        emit(as_json, result.to_dict(), state_text)
-        if not result.ok:
+        checked = indexer.check()
+        emit(as_json, checked.to_dict(), state_text)
+        if not checked.ok:
             raise CunwuError("检索索引与数据库不一致")
         return
-    owner = _user_id(c, username) if (save_as or saved_name) else None
+    to_save = (_user_id(c, username), save_as) if save_as is not None else None
     if saved_name is not None:
-        found = [s for s in saved.of(c.db, owner) if s.name == saved_name.strip()]
+        found = [s for s in saved.of(c.db, _user_id(c, username)) if s.name == saved_name.strip()]
         if not found:
             raise InputError(f"{username} 没有名为“{saved_name}”的保存检索")
         criteria = found[0].criteria
@@ -117,8 +117,8 @@ def search_command(ctx: click.Context, words: tuple[str, ...], username: Optiona
     _bring_up_to_date(indexer)
     result = indexer.search(criteria, username, page=page, page_size=page_size).to_dict()
     result["sort"] = criteria.sort
-    if save_as is not None:
-        result["saved_id"] = saved.save(c.db, owner, save_as, criteria)
+    if to_save is not None:
+        result["saved_id"] = saved.save(c.db, *to_save, criteria)
     emit(as_json, result, page_text)
 
 
@@ -152,7 +152,7 @@ def reindex_command(ctx: click.Context, engine: Optional[str], as_json: bool) ->
     """从数据库重建检索索引（建好后替换旧索引，期间检索照常）。"""
     from search.indexer import Indexer
 
-    indexer = Indexer(context(ctx))
+    indexer = Indexer(context(ctx), new_engine=settings(ctx).search_engine)
     ctx.call_on_close(indexer.close)
     written = indexer.reindex(engine)
     state = indexer.check()

@@ -14,7 +14,9 @@ snippets.
 The engine is named by a file ``ENGINE`` inside the index directory, so that a rebuild with
 another engine (``cunwu reindex --engine NAME``) moves the installation with the same atomic swap
 that replaces the index. An index directory without it is a Whoosh index (installations made
-before there was a choice). A new installation gets ``CUNWU_SEARCH_ENGINE`` or Whoosh.
+before there was a choice). A new installation gets the engine its settings name
+(``workflow.settings.Settings.search_engine``, passed in by the command line and the web), else
+``CUNWU_SEARCH_ENGINE``, else Whoosh.
 """
 
 from __future__ import annotations
@@ -83,8 +85,9 @@ def _check_name(name: str) -> str:
     return name
 
 
-def engine_of(path: Path) -> str:
-    """The engine of the index at ``path``; for a path with no index yet, the one to create."""
+def engine_of(path: Path, new: str | None = None) -> str:
+    """The engine of the index at ``path``; for a path with no index yet, the one to create: ``new``,
+    else CUNWU_SEARCH_ENGINE's, else the default."""
     restore_interrupted_swap(path)
     marker = path / MARKER
     if marker.exists():
@@ -93,7 +96,7 @@ def engine_of(path: Path) -> str:
         return "whoosh"
     if (path / "meta.json").exists():
         return "tantivy"
-    return _check_name(os.environ.get("CUNWU_SEARCH_ENGINE", "").strip() or DEFAULT_ENGINE)
+    return _check_name(new or os.environ.get("CUNWU_SEARCH_ENGINE", "").strip() or DEFAULT_ENGINE)
 
 
 def _module(name: str) -> Any:
@@ -104,9 +107,10 @@ def _module(name: str) -> Any:
     return index
 
 
-def open_engine(path: Path) -> Engine:
-    """Open the index at ``path`` with its engine, creating an empty one if there is none."""
-    index: Engine = _module(engine_of(path)).open_index(path)
+def open_engine(path: Path, new: str | None = None) -> Engine:
+    """Open the index at ``path`` with its engine, creating an empty one of ``new`` (see
+    :func:`engine_of`) if there is none."""
+    index: Engine = _module(engine_of(path, new)).open_index(path)
     return index
 
 

@@ -15,9 +15,10 @@ import io
 import logging
 import zipfile
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+
+from workflow.documents.views import AttachmentView
 
 __all__ = ["BlobText", "Extracted", "MAX_BYTES", "MAX_CHARS", "extract_text"]
 
@@ -57,6 +58,7 @@ def _kind(data: bytes, media_type: str | None, filename: str) -> str | None:
 
 
 def _decode(data: bytes) -> Extracted:
+    encodings: tuple[str, ...]
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         encodings = ("utf-16",)
     else:
@@ -138,8 +140,8 @@ class BlobText:
         self._cache: OrderedDict[str, Extracted] = OrderedDict()
         self.failures: dict[str, str] = {}
 
-    def extracted(self, attachment: Mapping[str, Any]) -> Extracted:
-        digest = attachment["sha256"]
+    def extracted(self, attachment: AttachmentView) -> Extracted:
+        digest = attachment.sha256
         if digest in self._cache:
             self._cache.move_to_end(digest)
             return self._cache[digest]
@@ -148,7 +150,7 @@ class BlobText:
         except OSError as exc:
             result = Extracted("", f"附件文件缺失（{type(exc).__name__}）")
         else:
-            result = extract_text(data, attachment.get("media_type"), attachment.get("filename", ""))
+            result = extract_text(data, attachment.media_type, attachment.filename)
         if result.reason is not None:
             self.failures[digest] = result.reason
         self._cache[digest] = result
@@ -156,5 +158,5 @@ class BlobText:
             self._cache.popitem(last=False)
         return result
 
-    def __call__(self, attachment: Mapping[str, Any]) -> str:
+    def __call__(self, attachment: AttachmentView) -> str:
         return self.extracted(attachment).text

@@ -11,7 +11,7 @@ while it holds the lock.
 
 Whoosh never calls ``fsync``, so after a power cut the index may be unreadable or behind. The
 database is the truth: :class:`IndexDamaged` tells the operator to run ``cunwu reindex``, and
-the outbox replays whatever the index missed.
+following the change feed from the index's cursor replays whatever the index missed.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from search.criteria import Criteria
-from search.engine import Engine, open_engine
+from search.engine import Engine, engine_of, open_engine
 from search.extract import BlobText
 from search.feed import ApplyReport, CheckReport, Recipe, catch_up_feed, check, read_cursor, refresh, reindex
 from search.index import index_path
@@ -55,10 +55,13 @@ class IndexState:
 
 
 class Indexer:
-    """The index of one data directory, fed from that installation's database."""
+    """The index of one data directory, fed from that installation's database; ``new_engine`` is the
+    engine its settings name for an installation that has no index yet."""
 
-    def __init__(self, context: Context, source: DocumentSource | None = None) -> None:
+    def __init__(self, context: Context, source: DocumentSource | None = None,
+                 new_engine: str | None = None) -> None:
         self.context = context
+        self.new_engine = new_engine
         self.path = index_path(context.home)
         self.source: DocumentSource = source or DatabaseSource(context.db, context.registry)
         self.lock = threading.RLock()
@@ -78,7 +81,7 @@ class Indexer:
             return opened[1]
         with self._opening:  # not the write lock: a search must not wait for a write to open the index
             if self._opened is None or self._opened[0] != identity:
-                engine = open_engine(self.path)
+                engine = open_engine(self.path, self.new_engine)
                 self._opened = (os.stat(self.path).st_ino, engine)
             return self._opened[1]
 
@@ -115,7 +118,8 @@ class Indexer:
         if isinstance(self.source, DatabaseSource):
             recipe = Recipe(self.context.home, self.context.db.url, self.context.registry.source_dir)
         with self.lock:
-            written = reindex(self.path, self.source, self._text_of, engine, recipe)
+            written = reindex(self.path, self.source, self._text_of, engine or engine_of(self.path, self.new_engine),
+                              recipe)
             with self._opening:
                 self._opened = None
             return written

@@ -22,25 +22,16 @@ much as the words themselves on common terms, because it matches nearly every re
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from workflow.engine.flowchart import Workflow
 from workflow.people.directory import Principal
+from workflow.people.places import PlaceRef
 
 __all__ = ["ANY_ROLE", "PUBLIC", "STEP", "PlaceRef", "allowed_tokens", "principal_tokens", "step_tokens"]
 
 PUBLIC = "public"
 ANY_ROLE = "*"
 STEP = "step:"
-
-
-@dataclass(frozen=True)
-class PlaceRef:
-    """One place of a document's chain, as the index needs it (``Place.chain()`` gives these)."""
-
-    id: int
-    name: str
-    kind: str
 
 
 def allowed_tokens(workflow: Workflow, state: str, chain: Sequence[PlaceRef]) -> list[str]:

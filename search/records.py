@@ -1,8 +1,8 @@
 """A document as the index sees it: the field dicts of its Whoosh records, built by pure functions.
 
-The input is what the service already shows (the dict of ``Service.show``), the document's
-``Workflow`` and its place chain, so indexing reads nothing the service does not, and a rebuild
-from the database produces exactly what the outbox path produces.
+The input is what the service already shows (the ``DocumentView`` of ``Service.show``), the
+document's ``Workflow`` and its place chain, so indexing reads nothing the service does not, and a
+rebuild from the database produces exactly what following the change feed produces.
 
 Dates are indexed on the archive's local calendar, China Standard Time (UTC+8, no daylight
 saving): a clerk asking for 2024-01-01 means the day in the village, and a step taken at
@@ -26,6 +26,7 @@ from typing import Any
 from search.analysis import fold
 from search.permissions import PUBLIC, PlaceRef, allowed_tokens, step_tokens
 from search.schema import STORED_BODY_CHARS
+from workflow.documents.views import AttachmentView, DocumentView, StepView
 from workflow.engine.fields import TALLY_KEYS, TALLY_TITLES, mask
 from workflow.engine.flowchart import Workflow
 from workflow.engine.schema import FieldSpec
@@ -41,7 +42,7 @@ __all__ = [
 ]
 
 ARCHIVE_TZ = timezone(timedelta(hours=8))
-AttachmentText = Callable[[Mapping[str, Any]], str]
+AttachmentText = Callable[[AttachmentView], str]
 Record = dict[str, Any]
 
 # A text field names a person or party when its title, without the parenthetical, ends like
@@ -59,9 +60,9 @@ def is_person_field(spec: FieldSpec) -> bool:
     return _PARENTHETICAL.sub("", spec.title).strip().endswith(_PERSON_TITLE_ENDINGS)
 
 
-def _local(iso: str) -> datetime:
+def _local(moment: datetime) -> datetime:
     """A naive local datetime, which is what Whoosh's DATETIME field encodes."""
-    return datetime.fromisoformat(iso).astimezone(ARCHIVE_TZ).replace(tzinfo=None)
+    return moment.astimezone(ARCHIVE_TZ).replace(tzinfo=None)
 
 
 def _value_text(spec: FieldSpec | None, value: Any) -> str:
@@ -101,23 +102,23 @@ def _max_cents(wf: Workflow, values: Mapping[str, Any]) -> int | None:
     return max(cents) if cents else None
 
 
-def _attachment_lines(attachments: Iterable[Mapping[str, Any]], text_of: AttachmentText) -> list[str]:
+def _attachment_lines(attachments: Iterable[AttachmentView], text_of: AttachmentText) -> list[str]:
     lines = []
     for attachment in attachments:
-        lines.append(f"附件：{attachment['filename']}")
+        lines.append(f"附件：{attachment.filename}")
         text = text_of(attachment)
         if text:
             lines.append(text)
     return lines
 
 
-def _step_lines(wf: Workflow, step: Mapping[str, Any], text_of: AttachmentText) -> list[str]:
-    day = _local(step["at"]).date().isoformat()
-    lines = [f"{step['title']}（{step['role_title']} {step['actor_name']}，{day}）"]
-    lines += _field_lines(wf, step["fields"])
-    if step.get("comment"):
-        lines.append(f"意见：{step['comment']}")
-    lines += _attachment_lines(step["attachments"], text_of)
+def _step_lines(wf: Workflow, step: StepView, text_of: AttachmentText) -> list[str]:
+    day = _local(step.at).date().isoformat()
+    lines = [f"{step.title}（{step.role_title} {step.actor_name}，{day}）"]
+    lines += _field_lines(wf, step.fields)
+    if step.comment:
+        lines.append(f"意见：{step.comment}")
+    lines += _attachment_lines(step.attachments, text_of)
     return lines
 
 
@@ -131,15 +132,15 @@ def _place_terms(chain: Sequence[PlaceRef]) -> list[str]:
     return list(dict.fromkeys(terms))
 
 
-def _common(view: Mapping[str, Any], wf: Workflow, chain: Sequence[PlaceRef]) -> Record:
+def _common(view: DocumentView, wf: Workflow, chain: Sequence[PlaceRef]) -> Record:
     catalogue = wf.support.catalogue
     items = list(wf.chart.items)
     known = [catalogue.items[code] for code in items if catalogue and code in catalogue.items]
     village = next((place for place in chain if place.kind == "village"), chain[0])
     return {
-        "doc_id": str(view["id"]),
-        "version": view["version"],
-        "place": view["place"],
+        "doc_id": str(view.id),
+        "version": view.version,
+        "place": view.place,
         "places": _place_terms(chain),
         "village": "/".join(p.name for p in reversed(chain[chain.index(village):])),
         "workflow": wf.id,
@@ -149,7 +150,8 @@ def _common(view: Mapping[str, Any], wf: Workflow, chain: Sequence[PlaceRef]) ->
         "item_titles": [item.title for item in known] if len(known) == len(items) else items,
         "categories": sorted(
             {item.category for item in known}
-            | {catalogue.categories[item.category].title for item in known if item.category in catalogue.categories}
+            | {catalogue.categories[item.category].title for item in known
+               if catalogue is not None and item.category in catalogue.categories}
         ),
     }
 
@@ -162,108 +164,108 @@ def _finish(record: Record, body_lines: list[str]) -> Record:
     return {key: value for key, value in record.items() if value is not None}
 
 
-def _header(view: Mapping[str, Any], wf: Workflow, common: Record, title: str) -> list[str]:
+def _header(view: DocumentView, wf: Workflow, common: Record, title: str) -> list[str]:
     items = "、".join(f"{c} {t}" for c, t in zip(common["items"], common["item_titles"]))
-    return [title, f"{wf.title}（{wf.chart.code}） 事项：{items}", view["place"]]
+    return [title, f"{wf.title}（{wf.chart.code}） 事项：{items}", view.place]
 
 
 def document_record(
-    view: Mapping[str, Any],
+    view: DocumentView,
     wf: Workflow,
     chain: Sequence[PlaceRef],
     text_of: AttachmentText,
 ) -> Record:
     """The whole document as one record: header, then every step with fields, comment, attachments."""
-    history = view["history"]
+    history = view.history
     record = _common(view, wf, chain)
-    data = view["data"]
-    lines = _header(view, wf, record, view["title"]) + [f"状态：{view['state_title']}"]
+    data = view.data
+    lines = _header(view, wf, record, view.title) + [f"状态：{view.state_title}"]
     persons: list[str] = []
     for step in history:
         lines += _step_lines(wf, step, text_of)
-        persons.append(step["actor_name"])
-        persons += _names(wf, step["fields"])
+        persons.append(step.actor_name)
+        persons += _names(wf, step.fields)
     record.update(
-        uid=f"d:{view['id']}",
+        uid=f"d:{view.id}",
         kind="document",
-        title=view["title"],
-        title_rank=view["title"],
-        state=[view["state"], view["state_title"]],
-        state_title=view["state_title"],
-        actors=sorted({step["actor"] for step in history}),
+        title=view.title,
+        title_rank=view.title,
+        state=[view.state, view.state_title],
+        state_title=view.state_title,
+        actors=sorted({step.actor for step in history}),
         persons=sorted({fold(name) for name in persons}),
-        date=_local(view["created_at"]),
-        date_end=_local(view["updated_at"]),
+        date=_local(view.created_at),
+        date_end=_local(view.updated_at),
         amount_cents=_max_cents(wf, data),
-        allowed=allowed_tokens(wf, view["state"], chain),
+        allowed=allowed_tokens(wf, view.state, chain),
     )
     return _finish(record, lines)
 
 
 def step_record(
-    view: Mapping[str, Any],
+    view: DocumentView,
     wf: Workflow,
     chain: Sequence[PlaceRef],
-    step: Mapping[str, Any],
+    step: StepView,
     text_of: AttachmentText,
 ) -> Record:
     """One step as its own record; it carries the document's current permissions, as the
     service shows a step only to those who may view its document."""
     record = _common(view, wf, chain)
-    to_state = wf.states[step["to"]].title
-    at = _local(step["at"])
+    to_state = wf.states[step.to_state].title
+    at = _local(step.at)
     record.update(
-        uid=f"s:{view['id']}:{step['seq']}",
+        uid=f"s:{view.id}:{step.seq}",
         kind="step",
-        seq=step["seq"],
-        title=view["title"],
-        title_rank=step["title"],
-        step_title=step["title"],
-        actor_name=step["actor_name"],
-        state=[step["to"], to_state],
+        seq=step.seq,
+        title=view.title,
+        title_rank=step.title,
+        step_title=step.title,
+        actor_name=step.actor_name,
+        state=[step.to_state, to_state],
         state_title=to_state,
-        actors=[step["actor"]],
-        persons=sorted({fold(name) for name in [step["actor_name"], *_names(wf, step["fields"])]}),
+        actors=[step.actor],
+        persons=sorted({fold(name) for name in [step.actor_name, *_names(wf, step.fields)]}),
         date=at,
         date_end=at,
-        amount_cents=_max_cents(wf, step["fields"]),
-        allowed=step_tokens(allowed_tokens(wf, view["state"], chain)),
+        amount_cents=_max_cents(wf, step.fields),
+        allowed=step_tokens(allowed_tokens(wf, view.state, chain)),
     )
     return _finish(record, _step_lines(wf, step, text_of))
 
 
 def public_record(
-    view: Mapping[str, Any],
+    view: DocumentView,
     wf: Workflow,
     chain: Sequence[PlaceRef],
     text_of: AttachmentText,
 ) -> Record | None:
     """What the public may see of the document, or None while nothing is disclosed."""
-    history = view["history"]
+    history = view.history
     disclosing = [
-        (step, wf.states[step["to"]].disclose) for step in history if wf.states[step["to"]].disclose
+        (step, disclose) for step in history if (disclose := wf.states[step.to_state].disclose) is not None
     ]
     if not disclosing:
         return None
     names = {name for _, disclose in disclosing for name in disclose.fields}
-    values = {name: value for name, value in view["data"].items() if name in names}
+    values = {name: value for name, value in view.data.items() if name in names}
     record = _common(view, wf, chain)
     village = record["village"].rsplit("/", 1)[-1]
     title = f"{wf.title}（{village}）"
-    lines = _header(view, wf, record, title) + [f"状态：{view['state_title']}"]
+    lines = _header(view, wf, record, title) + [f"状态：{view.state_title}"]
     lines += _field_lines(wf, values, masked=True)
     if any(disclose.attachments for _, disclose in disclosing):
-        lines += _attachment_lines((a for step in history for a in step["attachments"]), text_of)
+        lines += _attachment_lines((a for step in history for a in step.attachments), text_of)
     record.update(
-        uid=f"p:{view['id']}",
+        uid=f"p:{view.id}",
         kind="public",
         title=title,
         title_rank=title,
-        state=[view["state"], view["state_title"]],
-        state_title=view["state_title"],
+        state=[view.state, view.state_title],
+        state_title=view.state_title,
         persons=sorted({fold(name) for name in _names(wf, values)}),
-        date=_local(disclosing[0][0]["at"]),
-        date_end=_local(view["updated_at"]),
+        date=_local(disclosing[0][0].at),
+        date_end=_local(view.updated_at),
         amount_cents=_max_cents(wf, values),
         allowed=[PUBLIC],
     )
@@ -271,14 +273,14 @@ def public_record(
 
 
 def records_for(
-    view: Mapping[str, Any],
+    view: DocumentView,
     wf: Workflow,
     chain: Sequence[PlaceRef],
     text_of: AttachmentText,
 ) -> list[Record]:
     """Every record of one document: the document, its steps, and its public record if any."""
     records = [document_record(view, wf, chain, text_of)]
-    records += [step_record(view, wf, chain, step, text_of) for step in view["history"]]
+    records += [step_record(view, wf, chain, step, text_of) for step in view.history]
     public = public_record(view, wf, chain, text_of)
     if public is not None:
         records.append(public)

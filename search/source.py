@@ -8,14 +8,15 @@ A change feed position is an increasing integer; each index keeps its own cursor
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from search.permissions import PlaceRef
+from workflow.documents.views import DocumentView
 from workflow.engine.flowchart import Workflow
 
 __all__ = ["DocumentSource", "Loaded"]
 
-Loaded = tuple[Mapping[str, Any], Workflow, Sequence[PlaceRef]]
+Loaded = tuple[DocumentView, Workflow, Sequence[PlaceRef]]
 
 
 class DocumentSource(Protocol):

@@ -142,11 +142,12 @@ def _contains(word: Contains, fieldname: str = "body") -> Query:
     if word.prefix:
         if len(tokens) == 1:
             return Query.regex_query(SCHEMA, fieldname, _escape(tokens[0]) + ".*")
-        return Query.regex_phrase_query(SCHEMA, fieldname, [_escape(t) for t in tokens[:-1]]
-                                        + [_escape(tokens[-1]) + ".*"])
+        patterns: list[str | tuple[int, str]] = [_escape(t) for t in tokens[:-1]]
+        return Query.regex_phrase_query(SCHEMA, fieldname, [*patterns, _escape(tokens[-1]) + ".*"])
     if len(tokens) == 1:
         return Query.term_query(SCHEMA, fieldname, tokens[0])
-    return Query.phrase_query(SCHEMA, fieldname, tokens)
+    words: list[str | tuple[int, str]] = list(tokens)
+    return Query.phrase_query(SCHEMA, fieldname, words)
 
 
 def _any(queries: list[Query]) -> Query:
@@ -174,13 +175,13 @@ def build_query(request: Request) -> Query:
         low, high = request.amount
         clauses.append(_filter(Query.range_query(SCHEMA, "amount_cents", tantivy.FieldType.Integer, low, high)))
     if request.life is not None:
-        low, high = request.life
-        if high is not None:
+        since, until = request.life
+        if until is not None:
             clauses.append(_filter(Query.range_query(SCHEMA, "date", tantivy.FieldType.Integer, None,
-                                                     _seconds(high))))
-        if low is not None:
+                                                     _seconds(until))))
+        if since is not None:
             clauses.append(_filter(Query.range_query(SCHEMA, "date_end", tantivy.FieldType.Integer,
-                                                     _seconds(low), None)))
+                                                     _seconds(since), None)))
     clauses.append(_filter(Query.term_set_query(SCHEMA, "allowed", list(request.allowed))))
     return Query.boolean_query(clauses)
 
@@ -276,7 +277,7 @@ class TantivyIndex:
             fields["date"] = datetime.fromisoformat(fields["date"])
             stored.append((fields, float(score) if request.ranked else None))
         counts = counted.result() if counted is not None else None
-        total = sum(counts.year.values()) if counts is not None else result.count
+        total = sum(counts.year.values()) if counts is not None else result.count  # type: ignore[attr-defined]  # in tantivy's SearchResult, not in its stub
         patterns = word_patterns(request.words) if request.words else []
         return make_page(stored, total, counts, patterns, request.page, request.page_size)
 
@@ -289,7 +290,8 @@ class TantivyIndex:
         addresses = [address for _score, address in hits]
         ids = searcher.fast_field_values("doc_id", addresses)
         versions = searcher.fast_field_values("version", addresses)
-        return {int(doc_id): int(version) for doc_id, version in zip(ids, versions, strict=True)}
+        return {int(doc_id): int(version) for doc_id, version in zip(ids, versions, strict=True)
+                if doc_id is not None and version is not None}
 
     def doc_count(self) -> int:
         return self._index.searcher().num_docs

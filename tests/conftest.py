@@ -52,9 +52,9 @@ class Clock:
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
 
-    def pass_deadline(self, due: str | None) -> None:
+    def pass_deadline(self, due: datetime | None) -> None:
         if due is not None:
-            self.now = max(self.now, datetime.fromisoformat(due)) + timedelta(minutes=1)
+            self.now = max(self.now, due) + timedelta(minutes=1)
 
 
 @pytest.fixture(scope="session")

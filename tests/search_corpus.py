@@ -28,6 +28,7 @@ from opencc import OpenCC
 import definitions
 from search.analysis import fold
 from search.permissions import PlaceRef
+from workflow.documents.views import AttachmentView, DocumentView, StepView
 from workflow.engine import registry as registry_mod
 from workflow.engine.fields import valid_id_card
 from workflow.engine.flowchart import Workflow
@@ -274,7 +275,7 @@ ROLE_TITLES = {"party_secretary": "村党组织书记", "vc_chair": "村委会�
 class Document:
     """One generated document: what ``load`` returns for it, and the truth the tests check against."""
 
-    view: dict[str, Any]
+    view: DocumentView
     workflow: Workflow
     chain: list[PlaceRef]
     village: str
@@ -283,16 +284,16 @@ class Document:
     traditional: bool = False
 
     @property
-    def loaded(self) -> tuple[dict[str, Any], Workflow, list[PlaceRef]]:
+    def loaded(self) -> tuple[DocumentView, Workflow, list[PlaceRef]]:
         return self.view, self.workflow, self.chain
 
     @property
     def id(self) -> int:
-        return self.view["id"]
+        return self.view.id
 
     def local_days(self) -> tuple[date, date]:
-        first = datetime.fromisoformat(self.view["created_at"]).astimezone(LOCAL).date()
-        last = datetime.fromisoformat(self.view["updated_at"]).astimezone(LOCAL).date()
+        first = self.view.created_at.astimezone(LOCAL).date()
+        last = self.view.updated_at.astimezone(LOCAL).date()
         return first, last
 
 
@@ -391,7 +392,7 @@ class _Generator:
         return valid_id_card(f"431382{1950 + self.id_serial % 50}0{1 + self.id_serial % 9}1{self.id_serial % 10}"
                              f"{self.id_serial % 1000:03d}")
 
-    def attachment(self, slot: str, village: str) -> dict[str, Any]:
+    def attachment(self, slot: str, village: str) -> AttachmentView:
         text = self.sentence(village)
         kind = self.rng.choice(["utf8", "gbk", "docx", "pdf", "broken"])
         if kind == "utf8":
@@ -408,7 +409,7 @@ class _Generator:
         digest = hashlib.sha256(data).hexdigest()
         self.blobs[digest] = data
         self.attachment_texts[digest] = text
-        return {"slot": slot, "filename": filename, "sha256": digest, "size": len(data), "media_type": media}
+        return AttachmentView(slot, filename, digest, len(data), media)
 
     def values(self, wf: Workflow, action_id: str, village: str) -> dict[str, Any]:
         rng = self.rng
@@ -478,16 +479,16 @@ class _Generator:
             if self.with_attachments:
                 attachments = [self.attachment(a.name, village) for a in action.attachments
                                if rng.random() < 0.6]
-            history.append({
-                "seq": seq, "transition": action_id, "title": action.title, "kind": action.kind,
-                "from": None if action_id == "start" else state, "to": action.to,
-                "actor": cadre.username, "actor_name": cadre.name, "role": role, "role_title": ROLE_TITLES[role],
-                "at": at.astimezone(timezone.utc).isoformat(), "fields": values, "comment": comment,
-                "attachments": attachments,
-            })
+            history.append(StepView(
+                seq=seq, transition=action_id, title=action.title, kind=action.kind,
+                from_state=None if action_id == "start" else state, to_state=action.to,
+                actor=cadre.username, actor_name=cadre.name, role=role, role_title=ROLE_TITLES[role],
+                at=at.astimezone(timezone.utc), fields=values, comment=comment, log_index=None,
+                attachments=tuple(attachments),
+            ))
             texts += [str(v) for k, v in values.items() if wf.field_spec(k).type in ("text", "choice", "id_card")]
             texts += [comment or "", cadre.name]
-            texts += [self.attachment_texts[a["sha256"]] for a in attachments]
+            texts += [self.attachment_texts[a.sha256] for a in attachments]
             data.update(values)
             state = action.to
             at += timedelta(days=rng.randint(0, 40), minutes=rng.randint(0, 600))
@@ -496,15 +497,14 @@ class _Generator:
         if traditional:
             title = self.s2t.convert(title)
         texts += [title, self.geo.path(village)]
-        view = {
-            "id": doc_id, "title": title, "workflow": wf.id, "workflow_version": wf.version,
-            "workflow_title": wf.title, "code": wf.chart.code, "place": self.geo.path(village), "state": state,
-            "state_title": wf.states[state].title, "final": wf.states[state].final, "version": len(history) - 1,
-            "data": data, "created_at": created.astimezone(timezone.utc).isoformat(),
-            "updated_at": datetime.fromisoformat(history[-1]["at"]).isoformat(), "due_at": None,
-            "history": history, "visited": sorted({h["to"] for h in history}),
-        }
-        persons = set(names) | {fold(h["actor_name"]) for h in history}
+        view = DocumentView(
+            id=doc_id, title=title, workflow=wf.id, workflow_version=wf.version,
+            workflow_title=wf.title, code=wf.chart.code, place=self.geo.path(village), state=state,
+            state_title=wf.states[state].title, final=wf.states[state].final, version=len(history) - 1,
+            data=data, created_at=created.astimezone(timezone.utc), updated_at=history[-1].at, due_at=None,
+            history=tuple(history), visited=tuple(sorted({h.to_state for h in history})),
+        )
+        persons = set(names) | {fold(h.actor_name) for h in history}
         return Document(view, wf, self.geo.chain(village), village, texts, persons, traditional)
 
 

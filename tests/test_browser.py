@@ -5,7 +5,9 @@ test-artifacts/screenshots/."""
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Iterator
 
 import pytest
@@ -31,7 +33,8 @@ def served(tmp_path_factory: pytest.TempPathFactory, registry: Registry) -> Iter
     site.close()
 
 
-def step(j: Journey, transition: str, fields: dict = {}, tallies: dict = {}, files: dict = {},
+def step(j: Journey, transition: str, fields: Mapping[str, str] = MappingProxyType({}),
+         tallies: Mapping[str, tuple] = MappingProxyType({}), files: Mapping[str, tuple] = MappingProxyType({}),
          comment: str = "") -> None:
     """Open the step's form, fill it as a person would, sign with the password and submit."""
     form = j.page.locator(f"#form-{transition}")
@@ -196,7 +199,7 @@ def test_auditor_sees_a_tampered_record_in_red(browser: Browser, own_site: Serve
     view = site.step("party_secretary", doc_id, "d_consult",
                      {"consult_tally": "7/7/6/1/0", "consult_minutes": "同意提交党员大会审议"},
                      (Upload("consult_record", "两委会议记录.txt", "会议记录".encode()),))
-    tampered = view["history"][1]["log_index"]
+    tampered = view.history[1].log_index
     tamper_log_entry(site.county.db, tampered, "同意提交党员大会审议", "不同意提交党员大会")
     j = journey(browser, served, "auditor")
     j.login("auditor")
@@ -210,7 +213,7 @@ def test_auditor_sees_a_tampered_record_in_red(browser: Browser, own_site: Serve
     expect(row).to_have_class("red status-failed")
     expect(row).to_contain_text("签名无效")
     expect(row.locator(".small")).to_have_css("color", "rgb(198, 40, 40)")
-    expect(j.page.locator(f"#log-{view['history'][0]['log_index']}")).to_have_class("green status-valid")
+    expect(j.page.locator(f"#log-{view.history[0].log_index}")).to_have_class("green status-valid")
     j.shot("report")
     j.go(f"/documents/{doc_id}")
     expect(j.page.locator("#record-1")).to_have_class("failed")

@@ -33,7 +33,7 @@ def scanned(svg: str) -> str:
 def test_a_villager_objects_to_a_notice_by_qr_code_and_rates_the_answer(browser: Browser, served: Served) -> None:
     county = served.site.county
     notice = posted_notice(county)
-    village_id = county.service.show(notice)["place"]
+    village_id = county.service.show(notice).place
     villager = journey(browser, served, "villager-voice")
     villager.go("/public/")
     villager.page.get_by_role("link", name=village_id).click()
@@ -58,7 +58,7 @@ def test_a_villager_objects_to_a_notice_by_qr_code_and_rates_the_answer(browser:
 
     cadre = journey(browser, served, "village-answers")
     cadre.login("vc_chair")
-    county.clock.pass_deadline(county.service.show(notice)["due_at"])
+    county.clock.pass_deadline(county.service.show(notice).due_at)
     cadre.go(f"/documents/{notice}")
     expect(cadre.page.locator("#action-close_posting")).to_contain_text("公示期间有村民异议尚未办结")
     cadre.shot("notice-cannot-close")

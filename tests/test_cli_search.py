@@ -7,6 +7,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+from search.engine import engine_of
 from tests.test_cli import ID_CARD, home, ok, run  # noqa: F401  (home: a data directory of this module's own)
 
 
@@ -115,3 +116,13 @@ def test_reindex_with_an_unknown_engine_is_refused_and_changes_nothing(home: Pat
     assert result.returncode == 2
     assert "lucene" in result.stderr and "Traceback" not in result.stderr
     assert ((home / "index" / "ENGINE").read_text() if (home / "index" / "ENGINE").exists() else None) == before
+
+
+def test_a_new_installation_gets_the_engine_its_settings_file_names(tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh"
+    config = tmp_path / "cunwu.toml"
+    config.write_text('search_engine = "tantivy"\n', encoding="utf-8")
+    ok(fresh, "--config", str(config), "init")
+    assert ok(fresh, "--config", str(config), "search")["total"] == 0
+    assert (engine_of(fresh / "index"), ok(fresh, "--config", str(config), "reindex")["engine"]) == (
+        "tantivy", "tantivy")

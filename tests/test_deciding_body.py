@@ -47,77 +47,77 @@ def refused(county: County, wf, doc_id: int, transition: str, values: dict) -> t
 def test_f04_outsider_contracting_needs_two_thirds_of_representatives_and_the_township(county: County) -> None:
     wf, view = at(county, "collective_asset_disposal", ["set_reserve_price", "d_consult", "d_review"],
                   OUTSIDER_LAND_F04)
-    doc = view["id"]
+    doc = view.id
     assert refused(county, wf, doc, "d_resolve", {**REPS, "resolution_tally": "30/30/19/11/0"}) == (ART_52,)
-    assert step(county, wf, doc, "d_resolve", {**REPS, "resolution_tally": "30/30/20/10/0"})["state"] == "d_resolved"
+    assert step(county, wf, doc, "d_resolve", {**REPS, "resolution_tally": "30/30/20/10/0"}).state == "d_resolved"
     step(county, wf, doc, "d_township_approve", {})
-    county.clock.pass_deadline(county.service.show(doc)["due_at"])
-    assert step(county, wf, doc, "d_close_publicity", {})["state"] == "township_review"
+    county.clock.pass_deadline(county.service.show(doc).due_at)
+    assert step(county, wf, doc, "d_close_publicity", {}).state == "township_review"
     assert refused(county, wf, doc, "township_approve", {}) == (
         "向本集体经济组织以外发包农村土地须报乡（镇）人民政府批准（《农村土地承包法》第五十二条）",)
-    assert step(county, wf, doc, "government_approve", {})["state"] == "listing"
+    assert step(county, wf, doc, "government_approve", {}).state == "listing"
 
 
 def test_f04_members_only_disposal_of_a_building_may_go_to_the_authorised_representatives(county: County) -> None:
     wf, view = at(county, "collective_asset_disposal", ["set_reserve_price", "d_consult", "d_review"],
                   {"asset_kind": "房屋建筑物、设施设备", "disposal_method": "租赁"})
     values = {**REPS, "resolution_tally": "30/20/11/9/0", "authorisation": "2026年1月村民会议授权决定"}
-    assert step(county, wf, view["id"], "d_resolve", values)["state"] == "d_resolved"
+    assert step(county, wf, view.id, "d_resolve", values).state == "d_resolved"
 
 
 def test_f01_serving_outsider_contracting_needs_the_same_and_the_township_before_implementing(
         county: County) -> None:
     wf, view = at(county, "major_decision_4y2g", ["d_consult", "d_review"], OUTSIDER_LAND_F01)
-    doc = view["id"]
+    doc = view.id
     assert refused(county, wf, doc, "d_resolve", {**REPS, "resolution_tally": "30/30/19/11/0"}) == (ART_52,)
     step(county, wf, doc, "d_resolve", {**REPS, "resolution_tally": "30/30/20/10/0"})
     step(county, wf, doc, "d_township_approve", {})
-    county.clock.pass_deadline(county.service.show(doc)["due_at"])
-    assert step(county, wf, doc, "d_close_publicity", {})["state"] == "implementing"
+    county.clock.pass_deadline(county.service.show(doc).due_at)
+    assert step(county, wf, doc, "d_close_publicity", {}).state == "implementing"
     assert refused(county, wf, doc, "complete", {}) == (
         "《农村土地承包法》第五十二条第一款：发包方将农村土地发包给本集体经济组织以外的单位或者个人承包，"
         "应当……报乡（镇）人民政府批准",)
     step(county, wf, doc, "report_township", {})
     assert "资信情况和经营能力" in refused(county, wf, doc, "township_approve", {"credit_checked": False})[0]
     step(county, wf, doc, "township_approve", {"credit_checked": True})
-    assert step(county, wf, doc, "complete", {})["state"] == "result_review"
+    assert step(county, wf, doc, "complete", {}).state == "result_review"
 
 
 def test_f01_for_a_village_road_needs_no_township_approval(county: County) -> None:
     wf, view = at(county, "major_decision_4y2g", ["d_consult", "d_review", "d_resolve", "d_township_approve",
                                                   "d_close_publicity"], {})
-    assert refused(county, wf, view["id"], "report_township", {}) == (
+    assert refused(county, wf, view.id, "report_township", {}) == (
         "只有向本集体经济组织以外发包农村土地须报乡（镇）人民政府批准",)
-    assert step(county, wf, view["id"], "complete", {})["state"] == "result_review"
+    assert step(county, wf, view.id, "complete", {}).state == "result_review"
 
 
 def test_villager_assembly_counts_adults_or_households_as_the_tally_says(county: County) -> None:
     """Thirty households, sixteen present: enough for the adults' route (16 of 30 adults), not for the
     households' (16 of 30 households is less than two thirds)."""
     wf, view = at(county, "major_decision_4y2g", ["d_consult", "d_review"], {})
-    reasons = refused(county, wf, view["id"], "d_resolve",
+    reasons = refused(county, wf, view.id, "d_resolve",
                       {"decision_body": "村民会议（按本村户的代表计算到会）", "resolution_tally": "30/16/12/4/0"})
     assert reasons[0].startswith("会议表决不符合法定要求：村民会议须有本村三分之二以上的户的代表参加")
     assert "《村民委员会组织法》第二十二条第一款：“召开村民会议" in reasons[0]
-    moved = step(county, wf, view["id"], "d_resolve",
+    moved = step(county, wf, view.id, "d_resolve",
                  {"decision_body": "村民会议（按本村十八周岁以上村民计算到会）", "resolution_tally": "30/16/12/4/0"})
-    assert moved["state"] == "d_resolved"
+    assert moved.state == "d_resolved"
 
 
 def test_representatives_decide_a_village_matter_only_with_the_assembly_authorisation(county: County) -> None:
     wf, view = at(county, "major_decision_4y2g", ["d_consult", "d_review"], {})
     without = {**REPS, "resolution_tally": "30/25/20/5/0", "authorisation": None}
-    assert refused(county, wf, view["id"], "d_resolve", without) == (
+    assert refused(county, wf, view.id, "d_resolve", without) == (
         "村民代表会议讨论决定涉及村民利益的村务事项须经授权，须写明授权决定（《村民委员会组织法》第二十四条第二款："
         "“村民会议可以授权村民代表会议讨论决定前款规定的事项。”）",)
     values = {**REPS, "resolution_tally": "30/25/20/5/0", "authorisation": "2026年1月10日村民会议授权"}
-    assert step(county, wf, view["id"], "d_resolve", values)["state"] == "d_resolved"
+    assert step(county, wf, view.id, "d_resolve", values).state == "d_resolved"
 
 
 def test_land_compensation_cannot_be_decided_by_the_members_representatives(county: County) -> None:
     wf, view = at(county, "land_compensation_distribution",
                   ["confirm_members", "draft_plan", "d_consult", "d_review"], {})
-    reasons = refused(county, wf, view["id"], "d_resolve",
+    reasons = refused(county, wf, view.id, "d_resolve",
                       {"decision_body": "集体经济组织成员代表大会", "resolution_tally": "30/30/30/0/0"})
     assert reasons == ("“集体经济组织成员代表大会”不能决定土地补偿费等的分配、使用办法，须由集体经济组织成员大会决定"
                        "（《农村集体经济组织法》第二十六条第一款第十项、第二十八条第四款：“成员代表大会按照农村集体经济组织"
@@ -127,26 +127,26 @@ def test_land_compensation_cannot_be_decided_by_the_members_representatives(coun
 
 def test_income_distribution_is_the_collective_s_and_not_the_village_representatives(county: County) -> None:
     wf, view = at(county, "collective_income_distribution", ["submit_proposal", "d_consult", "d_review"], {})
-    reasons = refused(county, wf, view["id"], "d_resolve",
+    reasons = refused(county, wf, view.id, "d_resolve",
                       {**REPS, "authorisation": "授权", "resolution_tally": "30/30/30/0/0"})
     assert reasons[0].startswith("“村民代表会议”不能决定集体经济项目投资及收益分配、年度财务预决算，"
                                  "须由集体经济组织成员大会、集体经济组织成员代表大会决定")
-    moved = step(county, wf, view["id"], "d_resolve",
+    moved = step(county, wf, view.id, "d_resolve",
                  {"decision_body": "集体经济组织成员代表大会", "resolution_tally": "21/21/14/7/0"})
-    assert moved["state"] == "d_resolved"
+    assert moved.state == "d_resolved"
 
 
 def test_collective_construction_land_is_for_the_members_not_the_village_representatives(county: County) -> None:
     wf, view = at(county, "collective_asset_disposal", ["set_reserve_price", "d_consult", "d_review"],
                   {"asset_kind": "集体经营性建设用地", "disposal_method": "出让"})
-    reasons = refused(county, wf, view["id"], "d_resolve",
+    reasons = refused(county, wf, view.id, "d_resolve",
                       {**REPS, "authorisation": "授权", "resolution_tally": "30/30/30/0/0"})
     assert reasons == ("“村民代表会议”不能决定集体经营性建设用地使用、出让、出租方案，须由集体经济组织成员大会、"
                        "集体经济组织成员代表大会决定（《农村集体经济组织法》第二十六条第一款第九项、第二十八条第四款："
                        "“（九）对集体经营性建设用地使用、出让、出租方案等事项作出决定”）",)
-    moved = step(county, wf, view["id"], "d_resolve",
+    moved = step(county, wf, view.id, "d_resolve",
                  {"decision_body": "集体经济组织成员代表大会", "resolution_tally": "30/28/20/8/0"})
-    assert moved["state"] == "d_resolved"
+    assert moved.state == "d_resolved"
 
 
 def test_a_decision_started_on_version_1_finishes_by_its_rules(county: County) -> None:
@@ -163,11 +163,11 @@ def test_a_decision_started_on_version_1_finishes_by_its_rules(county: County) -
     moved = county.service.step("vc_chair", old, "d_resolve", {"resolution_tally": "30/20/11/9/0",
                                                                 "resolution_summary": "同意"},
                                 [Upload("resolution_minutes", "记录.txt", b"x")], password=PASSWORD)
-    assert (moved["workflow_version"], moved["state"]) == (1, "d_resolved")
+    assert (moved.workflow_version, moved.state) == (1, "d_resolved")
     new_wf, new = at(county, "major_decision_4y2g", ["d_consult", "d_review"], {})
-    assert new["workflow_version"] == 2
+    assert new.workflow_version == 2
     with pytest.raises(StepRefused) as refused:
-        county.service.step("vc_chair", new["id"], "d_resolve", {"resolution_tally": "30/20/11/9/0",
+        county.service.step("vc_chair", new.id, "d_resolve", {"resolution_tally": "30/20/11/9/0",
                                                                  "resolution_summary": "同意"},
                             [Upload("resolution_minutes", "记录.txt", b"x")], password=PASSWORD)
     assert "缺少必填项“决定机关”" in refused.value.reasons

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from workflow import context as app
 from workflow.demo import county as demo
 from workflow.documents import worklist
-from workflow.people import directory
 from workflow.ledger.verify import Attachments, verify_database
+from workflow.people import directory
 from workflow.store.tables import Document, Place, User
 
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=timezone.utc)

@@ -92,8 +92,8 @@ def to_result_review(county: County) -> int:
     wf = county.registry.get("major_decision_4y2g")
     view = walk(county, wf, scenario(wf.id), ["d_consult", "d_review", "d_resolve", "d_township_approve",
                                               "d_close_publicity", "complete"])
-    assert view["state"] == "result_review"
-    return view["id"]
+    assert view.state == "result_review"
+    return view.id
 
 
 def vsc_approve(county: County, username: str, doc_id: int) -> dict:
@@ -108,7 +108,7 @@ def test_a_committee_member_holding_a_supervision_role_cannot_sign_off_as_superv
     assert denied.value.reasons == (
         f"负面清单N12：村委会成员及其近亲属不得担任村务监督委员会成员（{ART_32}）",
         "负面清单N19：村务监督委员会成员不得审核本人提议或经办的事项（本人已办理“实施完成”）")
-    assert vsc_approve(county, "vsc_chair", doc_id)["state"] == "result_published"
+    assert vsc_approve(county, "vsc_chair", doc_id).state == "result_published"
 
 
 def test_a_supervisor_cannot_sign_off_a_matter_they_proposed(county: County) -> None:
@@ -118,8 +118,8 @@ def test_a_supervisor_cannot_sign_off_a_matter_they_proposed(county: County) -> 
         vsc_approve(county, "party_secretary", doc_id)
     assert denied.value.reasons == (
         "负面清单N19：村务监督委员会成员不得审核本人提议或经办的事项（本人已办理“村党组织提议”）",)
-    offers = {a["id"]: a for a in county.service.show(doc_id, "party_secretary")["actions"]}
-    assert offers["vsc_approve"]["allowed"] is False
+    offers = {a.id: a for a in county.service.show(doc_id, "party_secretary").actions}
+    assert offers["vsc_approve"].allowed is False
 
 
 @pytest.mark.parametrize("workflow,before", [
@@ -134,8 +134,8 @@ def test_whoever_approved_the_seal_cannot_also_stamp(county: County, workflow: s
     view = walk(county, wf, spec, before)
     values, uploads = form(wf, wf.transitions["stamp"], spec.get("fields", {}), county.clock().date().isoformat())
     with pytest.raises(PermissionDenied) as denied:
-        county.service.step("vc_chair", view["id"], "stamp", values, uploads, password=PASSWORD)
+        county.service.step("vc_chair", view.id, "stamp", values, uploads, password=PASSWORD)
     assert denied.value.reasons == ("负面清单N11：审批人与印章保管人不得为同一人（本人已办理“"
                                     f"{wf.transitions['approve'].title}”）",)
-    assert county.service.step("seal_keeper", view["id"], "stamp", values, uploads,
-                               password=PASSWORD)["state"] == wf.transitions["stamp"].to
+    assert county.service.step("seal_keeper", view.id, "stamp", values, uploads,
+                               password=PASSWORD).state == wf.transitions["stamp"].to

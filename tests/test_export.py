@@ -42,7 +42,7 @@ def make_document(county: County) -> tuple[int, list[int]]:
     service.step("party_secretary", doc_id, "approve", {}, password=PASSWORD)
     service.step("seal_keeper", doc_id, "stamp", {"register_no": "2026-017", "blank_document": "否"},
                  [Upload("certificate_scan", "证明.pdf", "兹证明张三居住在石门坎村".encode())], password=PASSWORD)
-    return doc_id, [h["log_index"] for h in service.show(doc_id)["history"]]
+    return doc_id, [h.log_index for h in service.show(doc_id).history]
 
 
 @pytest.fixture

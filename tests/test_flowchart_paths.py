@@ -1,18 +1,18 @@
 """Every flowchart walked end to end through the service layer: its main path and each return,
 withdraw, objection and reject branch, on SQLite and on PostgreSQL.
 
-The paths live in tests/scenarios/<flowchart id>.yaml; together they must take every transition.
+The paths live in workflow/demo/scenarios/<flowchart id>.yaml, shared with the demo county; together they
+must take every transition.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-import yaml
 
 from tests.conftest import PASSWORD, VILLAGE, County
+from workflow.demo import scenarios
 from workflow.documents.service import Upload
 from workflow.engine import registry as registry_mod
 from workflow.engine.fields import valid_id_card
@@ -21,14 +21,14 @@ from workflow.engine.schema import FieldSpec
 from workflow.ledger.verify import Attachments, Scope, verify_database
 from workflow.people.directory import PORTAL_ROLE, PORTAL_USERNAME
 
-SCENARIOS = Path(__file__).parent / "scenarios"
+SCENARIOS = scenarios.DIRECTORY
 PASSING_TALLY = {"expected": 30, "present": 30, "yes": 30, "no": 0, "abstain": 0}
 FAILING_TALLY = {"expected": 30, "present": 20, "yes": 5, "no": 15, "abstain": 0}
-PATH_START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+PATH_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 def scenario(workflow_id: str) -> dict:
-    return yaml.safe_load((SCENARIOS / f"{workflow_id}.yaml").read_text(encoding="utf-8"))
+    return scenarios.scenario(workflow_id)
 
 
 def _cases() -> list[tuple[str, str]]:
@@ -79,9 +79,9 @@ def walk(county: County, wf: Workflow, spec: dict, steps: list, path_fields: dic
         tid, extra = (step, {}) if isinstance(step, str) else (step["t"], step.get("fields", {}))
         action = wf.transitions[tid]
         values, uploads = form(wf, action, {**fields, **extra}, clock().date().isoformat())
-        actor = view["history"][-1]["actor"] if action.by_previous_actor else county.user_for(action.roles)
+        actor = view.history[-1].actor if action.by_previous_actor else county.user_for(action.roles)
         if any("deadline_passed" in c.rule.names for c in action.conditions):
-            clock.pass_deadline(view["due_at"])
+            clock.pass_deadline(view.due_at)
         username, credential = _actor(county, action.roles) if actor == PORTAL_ROLE else (actor, {"password": PASSWORD})
         view = service.step(username, doc_id, tid, values, uploads, comment=f"测试：{action.title}", **credential)
     return view
@@ -102,11 +102,11 @@ def test_path_reaches_expected_state(shared_county: County, workflow_id: str, pa
     spec = scenario(workflow_id)
     path = spec["paths"][path_name]
     view = walk(shared_county, wf, spec, path["steps"], path.get("fields"))
-    assert view["state"] == path["expect"]
-    assert [h["seq"] for h in view["history"]] == list(range(len(path["steps"]) + 1))
+    assert view.state == path["expect"]
+    assert [h.seq for h in view.history] == list(range(len(path["steps"]) + 1))
     report = verify_database(shared_county.db, Attachments(shared_county.home / "blobs"),
-                             scope=Scope(doc_id=view["id"]), processes=1)
-    assert (report.ok, report.failures, report.notes, report.checked) == (True, [], [], len(view["history"]))
+                             scope=Scope(doc_id=view.id), processes=1)
+    assert (report.ok, report.failures, report.notes, report.checked) == (True, [], [], len(view.history))
 
 
 def test_every_flowchart_has_scenarios(registry: registry_mod.Registry) -> None:

@@ -96,7 +96,7 @@ def test_wrong_password_on_a_step_is_refused_and_nothing_is_written(county: Coun
     with pytest.raises(PermissionDenied):
         county.service.step("vc_chair", doc_id, "list_check", {}, password="not-the-password")
     view = county.service.show(doc_id)
-    assert (view["state"], view["version"], log_size(county)) == ("requested", 0, size)
+    assert (view.state, view.version, log_size(county)) == ("requested", 0, size)
 
 
 def test_revoked_key_cannot_sign_new_steps(county: County) -> None:
@@ -202,4 +202,4 @@ def test_adding_a_person_signs_their_registration_with_the_keyring_cost(county: 
         directory.add_user(s, county.registry.support, "deputy", "副书记", PASSWORD, "party_secretary", VILLAGE,
                            keyring=cheap)
     assert EncryptedKey.from_dict(key_row(county, "deputy").sealed).kdf == TEST_KDF
-    assert county.service.show(start_certificate(county))["state"] == "requested"
+    assert county.service.show(start_certificate(county)).state == "requested"

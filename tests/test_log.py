@@ -98,10 +98,10 @@ def test_each_step_row_points_at_its_signed_entry(county: County) -> None:
     doc_id = start_certificate(county)
     county.service.step("vc_chair", doc_id, "list_check", {}, password=PASSWORD)
     all_leaves = leaves(county)
-    history = county.service.show(doc_id)["history"]
-    for view in history:
-        record = records.open_envelope(all_leaves[view["log_index"]]).decode()
-        assert (record.doc_id, record.step_seq, record.transition) == (doc_id, view["seq"], view["transition"])
+    history = county.service.show(doc_id).history
+    for step in history:
+        record = records.open_envelope(all_leaves[step.log_index]).decode()
+        assert (record.doc_id, record.step_seq, record.transition) == (doc_id, step.seq, step.transition)
 
 
 def test_log_rows_cannot_be_updated_or_deleted(county: County) -> None:

@@ -90,13 +90,13 @@ def test_rule_passes_at_its_threshold_and_refuses_one_below(shared_county: Count
     meeting = shared_county.registry.support.meeting(rule_id)
     for tally in case.below:
         with pytest.raises(StepRefused) as refused:
-            shared_county.service.step(actor, view["id"], case.step, {**values, case.tally: tally}, uploads,
+            shared_county.service.step(actor, view.id, case.step, {**values, case.tally: tally}, uploads,
                                        password=PASSWORD)
         assert meeting.refusal(action.field(case.tally).title) in refused.value.reasons
-        assert shared_county.service.show(view["id"])["version"] == view["version"]
-    moved = shared_county.service.step(actor, view["id"], case.step, {**values, case.tally: case.exact}, uploads,
+        assert shared_county.service.show(view.id).version == view.version
+    moved = shared_county.service.step(actor, view.id, case.step, {**values, case.tally: case.exact}, uploads,
                                        password=PASSWORD)
-    assert moved["state"] == action.to
+    assert moved.state == action.to
 
 
 def lianyuan_party_rule(tmp_path: Path) -> registry_mod.Registry:
@@ -133,4 +133,4 @@ def test_a_county_sets_its_own_rule_for_its_documents_only(county: County, tmp_p
     assert refused.value.reasons == ("党员大会表决不符合县规则：党员大会须有应到会党员四分之三以上到会，赞成票须超过"
                                      "应到会党员的半数（县规则：涟源市：涟源市“四议两公开”实施细则（示例））",)
     values["review_tally"] = "30/23/16/7/0"
-    assert service.step("party_secretary", doc, "d_review", values, uploads, password=PASSWORD)["state"] == "d_reviewed"
+    assert service.step("party_secretary", doc, "d_review", values, uploads, password=PASSWORD).state == "d_reviewed"

@@ -37,7 +37,7 @@ def test_upgrading_past_the_index_outbox_drops_it_and_keeps_every_document(count
     migrate.upgrade(county.db)
     with county.db.engine.connect() as conn:
         assert "index_outbox" not in inspect(conn).get_table_names()
-    assert [doc["id"] for doc in reversed(county.service.list())] == docs
+    assert [doc.id for doc in reversed(county.service.list())] == docs
 
 
 def test_a_new_database_is_at_the_newest_revision(tmp_path: Path) -> None:

@@ -60,7 +60,7 @@ def test_negative_item_refuses_the_step_it_guards(shared_county: County, item: s
                            shared_county.clock().date().isoformat())
     title = shared_county.registry.support.negative.items[item].title
     with pytest.raises(StepRefused) as refused:
-        shared_county.service.step(shared_county.user_for(action.roles), view["id"], transition, values, uploads,
+        shared_county.service.step(shared_county.user_for(action.roles), view.id, transition, values, uploads,
                                    password=PASSWORD)
     assert f"负面清单{item}：{title}" in refused.value.reasons
-    assert shared_county.service.show(view["id"])["version"] == view["version"]
+    assert shared_county.service.show(view.id).version == view.version

@@ -52,21 +52,21 @@ def test_seven_day_publicity_posted_at_three_pm_closes_from_midnight_after_its_s
     county.clock.now = beijing(2026, 3, 2, 15, 0)
     view = county.service.step("township_reviewer", doc_id, "d_township_approve", {"township_opinion": "合规"},
                                password=PASSWORD)
-    assert view["due_at"] == "2026-03-09T16:00:00+00:00"
+    assert view.due_at == datetime(2026, 3, 9, 16, 0, tzinfo=UTC)
     county.clock.now = beijing(2026, 3, 9, 23, 59, 59)
     with pytest.raises(StepRefused) as refused:
         county.service.step("vc_chair", doc_id, "d_close_publicity", {}, password=PASSWORD)
     assert refused.value.reasons == ("决议公开期未满，不能结束公示",)
     county.clock.now = beijing(2026, 3, 10, 0, 0)
     assert county.service.step("vc_chair", doc_id, "d_close_publicity", {},
-                               password=PASSWORD)["state"] == "implementing"
+                               password=PASSWORD).state == "implementing"
 
 
 def test_five_working_days_from_september_30_skip_national_day_and_count_the_adjusted_saturday(
         county: County) -> None:
     county.clock.now = beijing(2026, 9, 30, 10, 0)
     doc_id = to_resolution(county)
-    due = datetime.fromisoformat(county.service.show(doc_id)["due_at"])
+    due = county.service.show(doc_id).due_at
     assert deadlines.end_text(due, county.registry.support.calendar) == "2026-10-13 24:00"
 
 
@@ -173,7 +173,7 @@ def test_init_recounts_time_limits_stored_by_the_old_rule(county: County) -> Non
     with county.db.write() as s:
         s.execute(update(Document).where(Document.id == doc_id).values(due_at=old_rule))
     assert worklist.refresh_due(county.db, county.registry) == 1
-    assert county.service.show(doc_id)["due_at"] == "2026-03-09T16:00:00+00:00"
+    assert county.service.show(doc_id).due_at == datetime(2026, 3, 9, 16, 0, tzinfo=UTC)
     assert worklist.refresh_due(county.db, county.registry) == 0
 
 

@@ -47,7 +47,7 @@ def service(county: County, tmp_path: Path) -> Service:
 
 def test_roles_outside_the_view_list_cannot_see_the_document(service: Service) -> None:
     doc_id = service.start("village_clerk", "sensitive_case", VILLAGE, "低保个案", {}, password=PASSWORD)
-    assert service.show(doc_id, "township_civil")["state"] == "registered"
+    assert service.show(doc_id, "township_civil").state == "registered"
     with pytest.raises(PermissionDenied):
         service.show(doc_id, "vc_member")
 
@@ -58,7 +58,7 @@ def test_step_map_limits_who_acts_in_the_state(service: Service) -> None:
         service.step("village_clerk", doc_id, "close", {}, password=PASSWORD)
     assert denied.value.reason_codes == ("guard.state-roles",)
     assert denied.value.reasons == ("“已登记”状态下仅村委会主任可以办理",)
-    assert service.step("vc_chair", doc_id, "close", {}, password=PASSWORD)["state"] == "closed"
+    assert service.step("vc_chair", doc_id, "close", {}, password=PASSWORD).state == "closed"
 
 
 def test_states_without_a_view_map_are_seen_by_every_role_in_scope(service: Service) -> None:

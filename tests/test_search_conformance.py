@@ -13,6 +13,7 @@ the whole corpus, so the equality says something.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -48,7 +49,7 @@ def _labels(corpus: Corpus) -> str:
         parts |= {wf.title, *(s.title for s in wf.states.values()), wf.start.title}
         parts |= {t.title for t in wf.transitions.values()}
         parts |= {item.title for item in wf.support.catalogue.items.values()}
-        parts |= {step["role_title"] for step in doc.view["history"]}
+        parts |= {step.role_title for step in doc.view.history}
     return fold(" ".join(parts))
 
 
@@ -60,8 +61,8 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
     corpus.blobs.update(extra.blobs)
     corpus.attachment_texts.update(extra.attachment_texts)
     html = extra.documents[0]
-    html.view["id"] = HTML_DOC_ID
-    html.view["title"] = html.texts[-2] = "<script>alert(1)</script>张三 & 李四"
+    html.texts[-2] = "<script>alert(1)</script>张三 & 李四"
+    html.view = replace(html.view, id=HTML_DOC_ID, title=html.texts[-2])
     corpus.documents.append(html)
     return corpus
 
@@ -148,7 +149,7 @@ def test_text_inside_pdf_attachment_is_found(index, corpus) -> None:
     digest, text = next((d, t) for d, t in corpus.attachment_texts.items()
                         if t and corpus.blobs[d].startswith(b"%PDF"))
     owner = next(doc.id for doc in corpus.documents
-                 for step in doc.view["history"] for a in step["attachments"] if a["sha256"] == digest)
+                 for step in doc.view.history for a in step.attachments if a.sha256 == digest)
     found = _found(index, Criteria(query=f'"{text}"'))
     assert owner in found
     assert found == _containing(corpus, text)
@@ -176,9 +177,9 @@ def test_date_range_finds_documents_whose_life_overlaps_it(index, corpus, first,
 
 
 def test_date_range_uses_the_local_calendar(index, corpus) -> None:
-    doc = next(doc for doc in corpus.documents if doc.view["created_at"][11:13] >= "16")
+    doc = next(doc for doc in corpus.documents if doc.view.created_at.hour >= 16)
     local_day = doc.local_days()[0]
-    assert local_day.isoformat() != doc.view["created_at"][:10]
+    assert local_day != doc.view.created_at.date()
     assert doc.id in _found(index, Criteria(date_from=local_day, date_to=local_day))
 
 
@@ -195,14 +196,14 @@ def test_date_range_combines_with_words(index, corpus) -> None:
     (Criteria(place="涟源市/桥头河镇/石门村"), lambda d: d.village == "石门村"),
     (Criteria(definition="F21"), lambda d: d.workflow.id == "test_dibao"),
     (Criteria(definition="test_works"), lambda d: d.workflow.id == "test_works"),
-    (Criteria(state="公示中"), lambda d: d.view["state_title"] == "公示中"),
-    (Criteria(state="issued"), lambda d: d.view["state"] == "issued"),
+    (Criteria(state="公示中"), lambda d: d.view.state_title == "公示中"),
+    (Criteria(state="issued"), lambda d: d.view.state == "issued"),
     (Criteria(item="A02"), lambda d: "A02" in d.workflow.chart.items),
     (Criteria(category="便民服务类"), lambda d: d.workflow.id in ("test_dibao", "test_certificate")),
     (Criteria(person="张三"), lambda d: "张三" in d.persons),
-    (Criteria(actor="vc_chair_12"), lambda d: any(s["actor"] == "vc_chair_12" for s in d.view["history"])),
+    (Criteria(actor="vc_chair_12"), lambda d: any(s.actor == "vc_chair_12" for s in d.view.history)),
     (Criteria.build(amount_min="500000", amount_max="800000"),
-     lambda d: 500000 <= max([float(v) for k, v in d.view["data"].items()
+     lambda d: 500000 <= max([float(v) for k, v in d.view.data.items()
                               if d.workflow.field_spec(k).type == "amount"] or [0]) <= 800000),
 ], ids=["township", "village-path", "code", "flowchart-id", "state-title", "state-id", "item", "category",
         "person", "actor", "amount"])
@@ -227,7 +228,7 @@ def test_facet_counts_are_exact(index, corpus) -> None:
     assert page.total == len(truth)
     assert facets["village"] == Counter(SMALL.path(doc.village) for doc in truth)
     assert facets["item"] == Counter(item for doc in truth for item in doc.workflow.chart.items)
-    assert facets["state"] == Counter(doc.view["state_title"] for doc in truth)
+    assert facets["state"] == Counter(doc.view.state_title for doc in truth)
     assert facets["year"] == Counter(str(doc.local_days()[0].year) for doc in truth)
 
 
@@ -262,7 +263,7 @@ def test_relevance_ranks_a_title_match_first(index, corpus) -> None:
 
 def _visible(corpus: Corpus, person: Principal) -> set[int]:
     return {doc.id for doc in corpus.documents
-            if guards.can_view(doc.workflow, doc.view["state"], person, frozenset(p.id for p in doc.chain))}
+            if guards.can_view(doc.workflow, doc.view.state, person, frozenset(p.id for p in doc.chain))}
 
 
 @pytest.mark.parametrize("role, place_id", [
@@ -291,29 +292,29 @@ def test_flowchart_view_list_hides_documents_from_roles_not_on_it(index, corpus)
 
 
 def test_state_view_list_hides_documents_in_that_state(index, corpus) -> None:
-    proposed = {doc.id for doc in corpus.documents if doc.view["state"] == "proposed" and doc.village == "桃园村"}
+    proposed = {doc.id for doc in corpus.documents if doc.view.state == "proposed" and doc.village == "桃园村"}
     assert proposed
     assert _found(index, Criteria(place="桃园村"), principal_tokens(_person("vc_member", 12))).isdisjoint(proposed)
 
 
 def test_public_sees_only_documents_with_something_disclosed(index, corpus) -> None:
     truth = {doc.id for doc in corpus.documents
-             if any(doc.workflow.states[s["to"]].disclose for s in doc.view["history"])}
+             if any(doc.workflow.states[s.to_state].disclose for s in doc.view.history)}
     hits = _all(index, Criteria(), [PUBLIC])
     assert {hit.kind for hit in hits} == {"public"}
     _assert_exact({hit.doc_id for hit in hits}, truth, corpus)
 
 
 def test_public_cannot_find_an_undisclosed_id_card_number(index, corpus) -> None:
-    doc = next(doc for doc in corpus.documents if doc.view["state"] == "issued")
-    number = doc.view["data"]["applicant_id"]
+    doc = next(doc for doc in corpus.documents if doc.view.state == "issued")
+    number = doc.view.data["applicant_id"]
     assert _found(index, Criteria(query=number)) == {doc.id}
     assert _found(index, Criteria(query=number), [PUBLIC]) == set()
 
 
 def test_public_record_shows_the_disclosed_id_card_masked(index, corpus) -> None:
-    doc = next(doc for doc in corpus.documents if doc.view["state"] == "issued")
-    number = doc.view["data"]["applicant_id"]
+    doc = next(doc for doc in corpus.documents if doc.view.state == "issued")
+    number = doc.view.data["applicant_id"]
     hits = _all(index, Criteria(place=doc.village, definition="F31", state="issued"), [PUBLIC])
     snippet = next(hit.snippet_html for hit in hits if hit.doc_id == doc.id)
     assert f"{number[:4]}{'*' * 10}{number[-4:]}" in snippet
@@ -333,8 +334,8 @@ def test_no_principals_sees_nothing(index) -> None:
 
 def test_step_search_finds_the_steps_a_person_took(index, corpus) -> None:
     hits = _all(index, Criteria(kind="step", actor="vc_chair_12"), ARCHIVIST)
-    truth = {(doc.id, step["seq"]) for doc in corpus.documents for step in doc.view["history"]
-             if step["actor"] == "vc_chair_12"}
+    truth = {(doc.id, step.seq) for doc in corpus.documents for step in doc.view.history
+             if step.actor == "vc_chair_12"}
     assert truth
     assert {(hit.doc_id, hit.seq) for hit in hits} == truth
 
@@ -387,4 +388,4 @@ def test_page_dict_is_json_ready(index) -> None:
 
 
 def test_index_versions_match_the_documents(index, corpus) -> None:
-    assert index.versions() == {doc.id: doc.view["version"] for doc in corpus.documents}
+    assert index.versions() == {doc.id: doc.view.version for doc in corpus.documents}

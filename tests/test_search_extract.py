@@ -10,6 +10,7 @@ import docx
 
 from search.extract import MAX_BYTES, MAX_CHARS, BlobText, Extracted, extract_text
 from tests.search_corpus import pdf_with_text
+from workflow.documents.views import AttachmentView
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 SENTENCE = "石门坎村张三危房改造补助已发放。"
@@ -109,7 +110,7 @@ def test_blob_text_reads_each_blob_once() -> None:
         return SENTENCE.encode("utf-8")
 
     text_of = BlobText(read)
-    attachment = {"sha256": "ab" * 32, "filename": "a.txt", "media_type": "text/plain"}
+    attachment = AttachmentView("other", "a.txt", "ab" * 32, 1, "text/plain")
     assert [text_of(attachment), text_of(attachment)] == [SENTENCE, SENTENCE]
     assert reads == ["ab" * 32]
 
@@ -119,5 +120,5 @@ def test_blob_text_reports_a_missing_blob() -> None:
         raise FileNotFoundError(digest)
 
     text_of = BlobText(read)
-    assert text_of({"sha256": "cd" * 32, "filename": "a.txt", "media_type": "text/plain"}) == ""
+    assert text_of(AttachmentView("other", "a.txt", "cd" * 32, 1, "text/plain")) == ""
     assert text_of.failures == {"cd" * 32: "附件文件缺失（FileNotFoundError）"}

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,7 @@ class Feed:
         return sorted(doc_id for doc_id, loaded in self.docs.items() if loaded is not None)
 
     def versions(self) -> list[tuple[int, int]]:
-        return [(doc_id, self.docs[doc_id][0]["version"]) for doc_id in self.document_ids()]
+        return [(doc_id, self.docs[doc_id][0].version) for doc_id in self.document_ids()]
 
     def position(self) -> int:
         return self.db.execute("SELECT coalesce(max(position), 0) FROM feed").fetchone()[0]
@@ -131,8 +132,7 @@ def test_a_document_changed_again_replaces_its_records(engine, feed, corpus) -> 
 def test_a_newer_version_replaces_the_older_records(engine, feed, corpus) -> None:
     _follow(engine, feed, corpus)
     doc = copy.deepcopy(corpus.documents[0])
-    doc.view["history"] = doc.view["history"][:1]
-    doc.view["version"] = 7
+    doc.view = replace(doc.view, history=doc.view.history[:1], version=7)
     feed.docs[doc.id] = doc.loaded
     feed.add([doc.id])
     _follow(engine, feed, corpus)
@@ -177,8 +177,8 @@ def test_check_names_missing_stale_and_orphaned_documents(engine, feed, corpus) 
     first, second = corpus.documents[0], corpus.documents[1]
     assert report.to_dict() == {
         "ok": False, "missing": [999], "orphaned": [first.id],
-        "stale": [{"doc_id": second.id, "index_version": second.view["version"],
-                   "db_version": second.view["version"] + 1}],
+        "stale": [{"doc_id": second.id, "index_version": second.view.version,
+                   "db_version": second.view.version + 1}],
     }
 
 

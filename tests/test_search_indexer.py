@@ -23,7 +23,7 @@ from search.feed import read_cursor
 from search.index import index_path
 from search.indexer import Indexer
 from search.searcher import DATE_FIELDS, FACET_FIELDS
-from tests.conftest import PASSWORD, VILLAGE, County
+from tests.conftest import COUNTY, PASSWORD, TOWNSHIP, VILLAGE, County
 from workflow.context import Context
 from workflow.documents.service import Upload
 from workflow.errors import StepRefused
@@ -74,6 +74,16 @@ def test_a_start_and_each_step_are_one_change_each(county: County) -> None:
     doc_id = start(county)
     county.service.step("village_clerk", doc_id, "list_check", {}, password=PASSWORD)
     assert [d for _, d in indexer.source.changes(0, 10)] == [doc_id, doc_id]
+
+
+def test_the_source_loads_a_document_as_the_service_shows_it_with_its_place_chain(county: County) -> None:
+    doc_id = start(county)
+    issue(county, doc_id)
+    loaded = Indexer(context(county)).source.load([doc_id, 999_999])
+    view, wf, chain = loaded[doc_id]
+    assert (list(loaded), view, wf, [(place.name, place.kind) for place in chain]) == (
+        [doc_id], county.service.show(doc_id), county.registry.get(view.workflow, view.workflow_version),
+        [(VILLAGE, "village"), (TOWNSHIP, "township"), (COUNTY, "county")])
 
 
 def test_a_refused_step_is_no_change(county: County) -> None:

@@ -4,7 +4,8 @@ the definitions disclose something; the permissions and the public view are deci
 from __future__ import annotations
 
 import copy
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 
@@ -23,7 +24,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
 
 
 def _doc(corpus: Corpus, workflow: str, state: str) -> Document:
-    return next(d for d in corpus.documents if d.workflow.id == workflow and d.view["state"] == state)
+    return next(d for d in corpus.documents if d.workflow.id == workflow and d.view.state == state)
 
 
 def _no_text(attachment: dict) -> str:
@@ -45,7 +46,7 @@ def test_person_field_must_be_text() -> None:
 def test_records_are_the_document_its_steps_and_its_disclosure(corpus) -> None:
     doc = _doc(corpus, "test_certificate", "archived")
     uids = [r["uid"] for r in records_for(*doc.loaded, _no_text)]
-    steps = [f"s:{doc.id}:{s['seq']}" for s in doc.view["history"]]
+    steps = [f"s:{doc.id}:{s.seq}" for s in doc.view.history]
     assert uids == [f"d:{doc.id}", *steps, f"p:{doc.id}"]
 
 
@@ -57,7 +58,7 @@ def test_document_without_disclosure_has_no_public_record(corpus) -> None:
 def test_public_record_holds_only_disclosed_fields(corpus) -> None:
     doc = _doc(corpus, "test_dibao", "notice")
     body = public_record(*doc.loaded, _no_text)["body"]
-    data = doc.view["data"]
+    data = doc.view.data
     assert data["applicant"] in body and data["proposed_amount"] in body
     assert data["cause_detail"] not in body and data["investigation"] not in body
 
@@ -65,7 +66,7 @@ def test_public_record_holds_only_disclosed_fields(corpus) -> None:
 def test_public_record_masks_id_card_and_phone(corpus) -> None:
     doc = _doc(corpus, "test_certificate", "issued")
     body = public_record(*doc.loaded, _no_text)["body"]
-    id_card, phone = doc.view["data"]["applicant_id"], doc.view["data"]["phone"]
+    id_card, phone = doc.view.data["applicant_id"], doc.view.data["phone"]
     assert f"申请人身份证号：{id_card[:4]}{'*' * 10}{id_card[-4:]}" in body
     assert f"联系电话：{phone[:3]}{'*' * 4}{phone[-4:]}" in body
 
@@ -74,7 +75,7 @@ def test_public_record_title_is_not_the_title_a_cadre_typed(corpus) -> None:
     doc = _doc(corpus, "test_certificate", "issued")
     record = public_record(*doc.loaded, _no_text)
     assert record["title"] == f"证明出具（测试）（{doc.village}）"
-    assert doc.view["title"] not in record["body"]
+    assert doc.view.title not in record["body"]
 
 
 def test_public_record_stays_after_the_document_moves_on(corpus) -> None:
@@ -83,31 +84,31 @@ def test_public_record_stays_after_the_document_moves_on(corpus) -> None:
 
 
 def test_public_record_includes_attachments_only_where_disclosed(corpus) -> None:
-    doc = next(d for d in corpus.documents if d.workflow.id == "test_works" and d.view["state"] != "proposed"
-               and any(s["attachments"] for s in d.view["history"]))
+    doc = next(d for d in corpus.documents if d.workflow.id == "test_works" and d.view.state != "proposed"
+               and any(s.attachments for s in d.view.history))
     text_of = BlobText(blob_reader(corpus.blobs))
     record = public_record(*doc.loaded, text_of)
-    filenames = [a["filename"] for s in doc.view["history"] for a in s["attachments"]]
+    filenames = [a.filename for s in doc.view.history for a in s.attachments]
     assert all(f"附件：{name}" in record["body"] for name in filenames)
 
 
 def test_step_record_holds_only_its_own_step(corpus) -> None:
     doc = _doc(corpus, "test_certificate", "archived")
-    first, second = doc.view["history"][:2]
+    first, second = doc.view.history[:2]
     body = step_record(*doc.loaded, first, _no_text)["body"]
-    assert body.startswith(f"{first['title']}（") and f"{second['title']}（" not in body
+    assert body.startswith(f"{first.title}（") and f"{second.title}（" not in body
 
 
 def test_dates_are_on_the_local_calendar(corpus) -> None:
     doc = copy.deepcopy(_doc(corpus, "test_certificate", "archived"))
-    doc.view["created_at"] = "2023-12-31T16:30:00+00:00"
+    doc.view = replace(doc.view, created_at=datetime(2023, 12, 31, 16, 30, tzinfo=UTC))
     record = document_record(*doc.loaded, _no_text)
     assert (record["date"], record["year"]) == (datetime(2024, 1, 1, 0, 30), "2024")
 
 
 def test_amount_is_the_largest_amount_in_cents(corpus) -> None:
     doc = _doc(corpus, "test_dibao", "certified")
-    amounts = [doc.view["data"]["proposed_amount"], doc.view["data"]["monthly_amount"]]
+    amounts = [doc.view.data["proposed_amount"], doc.view.data["monthly_amount"]]
     expected = max(int(a.replace(".", "")) for a in amounts)
     assert document_record(*doc.loaded, _no_text)["amount_cents"] == expected
 
@@ -120,7 +121,7 @@ def test_persons_are_actors_and_named_people_folded(corpus) -> None:
 
 def test_step_permissions_are_prefixed(corpus) -> None:
     doc = _doc(corpus, "test_works", "resolved")
-    step = step_record(*doc.loaded, doc.view["history"][0], _no_text)
+    step = step_record(*doc.loaded, doc.view.history[0], _no_text)
     assert step["allowed"] == ["step:*@" + str(p.id) for p in doc.chain]
 
 
@@ -130,6 +131,6 @@ def test_permission_tokens_agree_with_the_guards(corpus, role: str, place_id: in
     person = Principal(7, "someone", "某人", ((role, place_id, ""),))
     mine = set(principal_tokens(person))
     for doc in corpus.documents:
-        allowed = set(allowed_tokens(doc.workflow, doc.view["state"], doc.chain))
+        allowed = set(allowed_tokens(doc.workflow, doc.view.state, doc.chain))
         ids = frozenset(p.id for p in doc.chain)
-        assert bool(mine & allowed) is guards.can_view(doc.workflow, doc.view["state"], person, ids)
+        assert bool(mine & allowed) is guards.can_view(doc.workflow, doc.view.state, person, ids)

@@ -42,12 +42,12 @@ def review(county: County, doc_id: int, tally: str) -> dict:
 
 
 def history_length(county: County, doc_id: int) -> int:
-    return len(county.service.show(doc_id)["history"])
+    return len(county.service.show(doc_id).history)
 
 
 def test_party_assembly_passes_with_exactly_two_thirds_present(county: County) -> None:
     doc_id = consulted_decision(county)
-    assert review(county, doc_id, "应到=30,实到=20,赞成=16,反对=4,弃权=0")["state"] == "d_reviewed"
+    assert review(county, doc_id, "应到=30,实到=20,赞成=16,反对=4,弃权=0").state == "d_reviewed"
 
 
 def test_party_assembly_refused_one_below_two_thirds_present(county: County) -> None:
@@ -58,7 +58,7 @@ def test_party_assembly_refused_one_below_two_thirds_present(county: County) -> 
     assert refused.value.reasons == (county.registry.support.meeting("party_assembly").refusal("党员大会表决"),)
     assert refused.value.reasons[0].startswith(
         "党员大会表决不符合县规则：党员大会须有应到会党员三分之二以上到会，赞成票须超过应到会党员的半数（县规则：")
-    assert county.service.show(doc_id)["state"] == "d_consulted"
+    assert county.service.show(doc_id).state == "d_consulted"
 
 
 def test_party_assembly_refused_when_yes_is_exactly_half_of_members(county: County) -> None:
@@ -107,7 +107,7 @@ def test_reviewer_of_another_township_cannot_approve(county: County) -> None:
         county.service.step("outsider_township", doc_id, "d_township_approve", {"township_opinion": "同意"},
                             password=PASSWORD)
     assert county.service.step("township_reviewer", doc_id, "d_township_approve",
-                               {"township_opinion": "程序合规"}, password=PASSWORD)["state"] == "d_publicizing"
+                               {"township_opinion": "程序合规"}, password=PASSWORD).state == "d_publicizing"
 
 
 def test_missing_required_field_is_refused_and_nothing_is_written(county: County) -> None:
@@ -119,7 +119,7 @@ def test_missing_required_field_is_refused_and_nothing_is_written(county: County
     assert refused.value.reasons[0].params == {"field": "两委会议表决"}
     assert refused.value.reasons == ("缺少必填项“两委会议表决”",)
     view = county.service.show(doc_id)
-    assert (view["state"], view["version"], len(view["history"])) == ("d_proposed", 0, 1)
+    assert (view.state, view.version, len(view.history)) == ("d_proposed", 0, 1)
 
 
 def test_missing_required_attachment_is_refused(county: County) -> None:
@@ -165,7 +165,7 @@ def test_negative_list_refuses_a_banned_certificate(county: County) -> None:
     assert refused.value.reasons[0].params["item"] == "N01"
     assert refused.value.reasons == ("负面清单N01：不得出具不属于村级组织出具范围的证明事项",)
     assert county.service.step("village_clerk", doc_id, "refer",
-                               {"referral": "请到派出所办理"}, password=PASSWORD)["state"] == "refused"
+                               {"referral": "请到派出所办理"}, password=PASSWORD).state == "refused"
 
 
 def test_publicity_cannot_close_before_its_period_ends(county: County) -> None:
@@ -181,9 +181,9 @@ def test_publicity_cannot_close_before_its_period_ends(county: County) -> None:
         county.service.step("vc_chair", doc_id, "d_close_publicity", {}, password=PASSWORD)
     assert refused.value.reason_codes == ("guard.condition-unmet",)
     assert refused.value.reasons == ("决议公开期未满，不能结束公示",)
-    county.clock.pass_deadline(county.service.show(doc_id)["due_at"])
+    county.clock.pass_deadline(county.service.show(doc_id).due_at)
     assert county.service.step("vc_chair", doc_id, "d_close_publicity", {},
-                               password=PASSWORD)["state"] == "implementing"
+                               password=PASSWORD).state == "implementing"
 
 
 def test_only_the_previous_actor_may_withdraw(county: County) -> None:
@@ -198,24 +198,24 @@ def test_only_the_previous_actor_may_withdraw(county: County) -> None:
     assert denied.value.reasons == ("只有办理上一步的人可以撤回",)
     view = county.service.step("party_secretary", doc_id, "d_withdraw_consult", {"withdraw_reason": "重新商议"},
                                password=PASSWORD)
-    assert view["state"] == "d_proposed"
+    assert view.state == "d_proposed"
 
 
 def test_show_lists_what_the_user_may_do_and_why_not(county: County) -> None:
     doc_id = start_decision(county)
-    offers = {a["id"]: a for a in county.service.show(doc_id, "vc_member")["actions"]}
-    assert offers["d_consult"]["allowed"] is False
-    assert offers["d_consult"]["reasons"] == ["需要在石门坎村/石马山镇/涟源市担任以下角色之一：村党组织书记"]
-    assert [r.code for r in offers["d_consult"]["reasons"]] == ["guard.role-required"]
-    mine = {a["id"]: a for a in county.service.show(doc_id, "party_secretary")["actions"]}
-    assert mine["d_consult"]["allowed"] is True
-    assert [f["name"] for f in mine["d_consult"]["fields"]] == ["consult_tally", "consult_minutes"]
-    assert mine["d_consult"]["fields"][0]["quorum"]["id"] == "two_committees"
+    offers = {a.id: a for a in county.service.show(doc_id, "vc_member").actions}
+    assert offers["d_consult"].allowed is False
+    assert offers["d_consult"].reasons == ("需要在石门坎村/石马山镇/涟源市担任以下角色之一：村党组织书记",)
+    assert [r.code for r in offers["d_consult"].reasons] == ["guard.role-required"]
+    mine = {a.id: a for a in county.service.show(doc_id, "party_secretary").actions}
+    assert mine["d_consult"].allowed is True
+    assert [f["name"] for f in mine["d_consult"].fields] == ["consult_tally", "consult_minutes"]
+    assert mine["d_consult"].fields[0]["quorum"]["id"] == "two_committees"
 
 
 def test_concurrent_steps_on_one_document_exactly_one_succeeds(county: County) -> None:
     doc_id = start_decision(county)
-    version = county.service.show(doc_id)["version"]
+    version = county.service.show(doc_id).version
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
@@ -235,7 +235,7 @@ def test_concurrent_steps_on_one_document_exactly_one_succeeds(county: County) -
         t.join()
     assert sorted(outcomes) == ["conflict", "ok"]
     view = county.service.show(doc_id)
-    assert (view["version"], len(view["history"])) == (1, 2)
+    assert (view.version, len(view.history)) == (1, 2)
 
 
 def test_concurrent_different_steps_leave_one_consistent_history(county: County) -> None:
@@ -260,8 +260,8 @@ def test_concurrent_different_steps_leave_one_consistent_history(county: County)
         t.join()
     assert outcomes.count("refused") == 1
     view = county.service.show(doc_id)
-    assert len(view["history"]) == 2
-    assert view["history"][1]["to"] == view["state"]
+    assert len(view.history) == 2
+    assert view.history[1].to_state == view.state
 
 
 def test_history_rows_cannot_be_updated_or_deleted(county: County) -> None:
@@ -291,23 +291,23 @@ def test_document_stays_on_the_version_it_was_started_with(county: County, tmp_p
     new_id = upgraded.start("village_clerk", "certificate_issuance", VILLAGE, "居住证明", fields, password=PASSWORD)
     old = upgraded.step("village_clerk", old_id, "list_check", {}, password=PASSWORD)
     new = upgraded.step("village_clerk", new_id, "list_check", {}, password=PASSWORD)
-    assert (old["workflow_version"], old["history"][1]["title"]) == (current, "清单核对")
-    assert (new["workflow_version"], new["history"][1]["title"]) == (current + 1, "清单核对（第二版）")
+    assert (old.workflow_version, old.history[1].title) == (current, "清单核对")
+    assert (new.workflow_version, new.history[1].title) == (current + 1, "清单核对（第二版）")
 
 
 def test_list_filters_by_place_state_and_definition(county: County) -> None:
     start_decision(county)
     consulted_decision(county)
     listed = county.service.list(place="石马山镇", state="d_consulted", workflow="F01")
-    assert [d["state"] for d in listed] == ["d_consulted"]
+    assert [d.state for d in listed] == ["d_consulted"]
     assert county.service.list(place=OTHER_VILLAGE) == []
 
 
 def test_attachments_are_stored_by_their_sha256(county: County) -> None:
     doc_id = start_decision(county)
-    attachment = county.service.show(doc_id)["history"][0]["attachments"][0]
-    assert attachment["sha256"] == hashlib.sha256("方案".encode()).hexdigest()
-    assert county.service.blobs.get(attachment["sha256"]) == "方案".encode()
+    attachment = county.service.show(doc_id).history[0].attachments[0]
+    assert attachment.sha256 == hashlib.sha256("方案".encode()).hexdigest()
+    assert county.service.blobs.get(attachment.sha256) == "方案".encode()
     with county.db.read() as s:
         assert s.scalar(select(Step.id).where(Step.document_id == doc_id)) is not None
         assert s.get(Document, doc_id).data["amount"] == "85000.00"

@@ -31,7 +31,7 @@ def test_outsider_contracting_short_of_two_thirds_of_representatives_is_named_wi
     _, view = at(county, "collective_asset_disposal", ["set_reserve_price", "d_consult", "d_review"],
                  OUTSIDER_LAND_F04)
     dba = Dba(county)
-    index = forge_resolution(county, dba, view["history"][-1]["log_index"], yes=19)
+    index = forge_resolution(county, dba, view.history[-1].log_index, yes=19)
     report = audit(county)
     assert failing(report) == {index: ["rule-refused"]}
     assert report.at(index)[0].message == f"“召开会议作出处置决议”不符合流程规则：{ART_52}"
@@ -41,7 +41,7 @@ def test_outsider_contracting_with_two_thirds_of_representatives_verifies(county
     _, view = at(county, "collective_asset_disposal", ["set_reserve_price", "d_consult", "d_review"],
                  OUTSIDER_LAND_F04)
     dba = Dba(county)
-    forge_resolution(county, dba, view["history"][-1]["log_index"], yes=20)
+    forge_resolution(county, dba, view.history[-1].log_index, yes=20)
     report = audit(county)
     assert (report.ok, report.failures) == (True, [])
 
@@ -50,7 +50,7 @@ def test_the_approver_stamping_as_seal_keeper_is_named_with_n11(county: County) 
     history = build_history(county)
     view = county.service.step("party_secretary", history.doc_b, "approve", {}, password=PASSWORD)
     dba = Dba(county)
-    index = dba.append(forge_next(county, dba, view["history"][-1]["log_index"], transition="stamp",
+    index = dba.append(forge_next(county, dba, view.history[-1].log_index, transition="stamp",
                                   to_state="issued", actor="party_secretary", role="seal_keeper",
                                   fields={"register_no": "2026-001", "blank_document": False},
                                   slots=("certificate_scan",)))
@@ -71,7 +71,7 @@ def test_a_county_rule_is_replayed_in_the_documents_own_county(county: County, t
     values, uploads = form(wf, wf.transitions["d_consult"], {}, "")
     view = service.step("party_secretary", doc, "d_consult", values, uploads, password=PASSWORD)
     dba = Dba(county)
-    index = dba.append(forge_next(county, dba, view["history"][-1]["log_index"], transition="d_review",
+    index = dba.append(forge_next(county, dba, view.history[-1].log_index, transition="d_review",
                                   to_state="d_reviewed", actor="party_secretary",
                                   tallies={"review_tally": tally(30, 20, 16)}, slots=("review_minutes",)))
     report = audit(county)

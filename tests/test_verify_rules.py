@@ -148,7 +148,7 @@ def post_disclosure(county: County) -> tuple[int, list[int]]:
     view = service.step("party_secretary", doc, "joint_approve",
                         {"joint_tally": "7/7/7/0/0", "channels": "公开栏及互联网平台"},
                         [Upload("posted_photo", "照片.txt", "照片".encode())], password=PASSWORD)
-    return doc, [h["log_index"] for h in view["history"]]
+    return doc, [h.log_index for h in view.history]
 
 
 def test_step_before_its_period_has_run_is_named(county: County) -> None:
@@ -253,7 +253,7 @@ def test_version_removed_from_the_definitions_runs_from_the_log(county: County, 
     edited = edited_definitions(tmp_path, ("version: 2", "version: 3"))
     service = Service(county.db, edited, county.service.blobs, county.clock, keyring=county.service.keyring)
     view = service.step("party_secretary", history.doc_b, "approve", {}, password=PASSWORD)
-    assert (view["workflow_version"], view["state"]) == (2, "stamping")
+    assert (view.workflow_version, view.state) == (2, "stamping")
     assert audit(county).ok
 
 
@@ -263,7 +263,7 @@ def test_document_older_than_pinning_is_checked_against_the_logged_version(count
     doc = county.service.start("village_clerk", "certificate_issuance", VILLAGE, "王五申请居住证明",
                                {"applicant": "王五", "applicant_id": "431381198001010019",
                                 "certificate_type": "居住证明", "purpose": "就业"}, password=PASSWORD)
-    index = county.service.show(doc)["history"][0]["log_index"]
+    index = county.service.show(doc).history[0].log_index
     dba = Dba(county)
     leaves = dba.leaves()
     leaves[index] = records.sign(replace(record_at(leaves[index]), definition_sha256=None),

@@ -60,7 +60,7 @@ def build_history(county: County) -> History:
     service.step("party_secretary", doc_a, "d_review", {"review_tally": "30/30/30/0/0"},
                  [Upload("review_minutes", "党员大会记录.txt", "党员大会记录".encode())], password=PASSWORD)
     service.step("vc_chair", doc_b, "verify", {"verification": "属实"}, password=PASSWORD)
-    indices = {d: [h["log_index"] for h in service.show(d)["history"]] for d in (doc_a, doc_b)}
+    indices = {d: [h.log_index for h in service.show(d).history] for d in (doc_a, doc_b)}
     return History(doc_a, doc_b, indices[doc_a], indices[doc_b])
 
 
@@ -245,16 +245,16 @@ def test_reordered_steps_are_each_reported_out_of_place(county: County, history:
 
 
 def test_replaced_attachment_file_is_named_against_its_step(county: County, history: History) -> None:
-    attachment = county.service.show(history.doc_a)["history"][1]["attachments"][0]
-    county.service.blobs.path(attachment["sha256"]).write_bytes("伪造的会议记录".encode())
+    attachment = county.service.show(history.doc_a).history[1].attachments[0]
+    county.service.blobs.path(attachment.sha256).write_bytes("伪造的会议记录".encode())
     report = audit(county)
     assert failing(report) == {history.a[1]: ["attachment-mismatch"]}
     assert report.at(history.a[1])[0].message == "附件“两委会议记录.txt”的文件已被替换：哈希或大小与签名记录不符"
 
 
 def test_deleted_attachment_file_is_named_against_its_step(county: County, history: History) -> None:
-    attachment = county.service.show(history.doc_a)["history"][0]["attachments"][0]
-    county.service.blobs.path(attachment["sha256"]).unlink()
+    attachment = county.service.show(history.doc_a).history[0].attachments[0]
+    county.service.blobs.path(attachment.sha256).unlink()
     assert failing(audit(county)) == {history.a[0]: ["attachment-missing"]}
 
 
@@ -434,8 +434,8 @@ def test_two_independent_tamperings_are_both_named(county: County, history: Hist
     leaves = dba.leaves()
     leaves[history.b[0]] = edited(leaves[history.b[0]], lambda p: p["fields"].update(purpose="出国"))
     dba.rewrite(leaves)
-    attachment = county.service.show(history.doc_a)["history"][2]["attachments"][0]
-    county.service.blobs.path(attachment["sha256"]).write_bytes(b"x")
+    attachment = county.service.show(history.doc_a).history[2].attachments[0]
+    county.service.blobs.path(attachment.sha256).write_bytes(b"x")
     assert failing(audit(county)) == {history.b[0]: ["bad-signature"], history.a[2]: ["attachment-mismatch"]}
 
 

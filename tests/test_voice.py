@@ -38,8 +38,8 @@ def posted_notice(county: County) -> int:
     """An F13 村务公开 on the notice board (a 公示 in progress)."""
     wf = county.registry.get("village_affairs_disclosure")
     view = walk(county, wf, scenario(wf.id), ["submit_plan", "vsc_pass", "joint_approve"])
-    assert view["state"] == "posted"
-    return view["id"]
+    assert view.state == "posted"
+    return view.id
 
 
 def answer_village(county: County, doc_id: int, answer: str = "已安排电工本周修复") -> None:
@@ -52,17 +52,17 @@ def test_an_anonymous_petition_is_a_document_signed_by_the_portal(county: County
     receipt = county.intake.submit(petition(county))
     assert CODE.match(receipt.code) and not receipt.merged
     view = county.service.show(receipt.document_id)
-    assert (view["workflow"], view["state"]) == ("petition", "registered")
-    assert view["place"] == f"{COUNTY}/{TOWNSHIP}/{VILLAGE}"
-    start = view["history"][0]
-    assert (start["actor"], start["role"]) == (directory.PORTAL_USERNAME, "villager")
-    assert view["data"] == {"category": "投诉", "content": "二组路灯坏了三个月没人修", "named": False}
+    assert (view.workflow, view.state) == ("petition", "registered")
+    assert view.place == f"{COUNTY}/{TOWNSHIP}/{VILLAGE}"
+    start = view.history[0]
+    assert (start.actor, start.role) == (directory.PORTAL_USERNAME, "villager")
+    assert view.data == {"category": "投诉", "content": "二组路灯坏了三个月没人修", "named": False}
 
 
 def test_a_named_submitters_contact_stays_off_the_signed_log(county: County) -> None:
     receipt = county.intake.submit(petition(county, "村口垃圾堆放点无人清运", name="王秀英", phone="13912345678"))
     assert [(c.name, c.phone) for c in county.intake.contacts(receipt.document_id)] == [("王秀英", "13912345678")]
-    assert county.service.show(receipt.document_id)["data"]["named"] is True
+    assert county.service.show(receipt.document_id).data["named"] is True
     with county.db.read() as s:
         leaves = [records.open_envelope(e.leaf_input).payload for e in s.scalars(select(LogEntry))]
     assert not [p for p in leaves if "王秀英".encode() in p or b"13912345678" in p]
@@ -130,7 +130,7 @@ def test_the_villager_follows_and_rates_the_answer_with_the_code(county: County)
     assert reasonless.value.message.code == "voice.reason-required"
     rated = county.intake.rate(receipt.code, satisfied=False, note="一周过去了还没修")
     assert rated.state_title == "村民不满意，乡镇复查"
-    assert county.service.show(receipt.document_id)["history"][-1]["actor"] == directory.PORTAL_USERNAME
+    assert county.service.show(receipt.document_id).history[-1].actor == directory.PORTAL_USERNAME
 
 
 def test_a_report_reaches_the_township_discipline_and_never_the_cadre_it_names(county: County) -> None:
@@ -146,10 +146,10 @@ def test_a_report_reaches_the_township_discipline_and_never_the_cadre_it_names(c
     with pytest.raises(PermissionDenied):
         county.service.step("vc_chair", doc, "accept", {}, password=PASSWORD)
     assert doc not in [t.doc_id for t in for_user(county.db, county.registry, "vc_chair", county.clock())]
-    assert doc not in [d["id"] for d in county.service.list(username="vc_chair")]
+    assert doc not in [d.id for d in county.service.list(username="vc_chair")]
     with pytest.raises(PermissionDenied):
         county.service.show(doc, "party_secretary")
-    assert county.service.step("township_discipline", doc, "accept", {}, password=PASSWORD)["state"] == "investigating"
+    assert county.service.step("township_discipline", doc, "accept", {}, password=PASSWORD).state == "investigating"
 
 
 def test_a_report_may_only_name_a_cadre_of_the_village(shared_county: County) -> None:
@@ -166,25 +166,25 @@ def test_an_open_objection_keeps_the_notice_from_closing(county: County) -> None
     receipt = county.intake.submit(Submission(kind="objection", village_id=0, subject_id=notice,
                                               content="公开的支出明细缺少三月份的票据"))
     objection = county.service.show(receipt.document_id)
-    assert objection["data"]["subject_doc"] == notice and objection["place"].endswith(VILLAGE)
+    assert objection.data["subject_doc"] == notice and objection.place.endswith(VILLAGE)
     assert objections.open_objections(county.db, county.registry, notice) == [receipt.document_id]
-    county.clock.pass_deadline(county.service.show(notice)["due_at"])
-    offers = {o["id"]: o for o in county.service.show(notice, "vc_chair")["actions"]}
-    assert not offers["close_posting"]["allowed"]
-    assert offers["close_posting"]["reasons"][0].code == "objection.open"
+    county.clock.pass_deadline(county.service.show(notice).due_at)
+    offers = {o.id: o for o in county.service.show(notice, "vc_chair").actions}
+    assert not offers["close_posting"].allowed
+    assert offers["close_posting"].reasons[0].code == "objection.open"
     with pytest.raises(StepRefused) as refused:
         county.service.step("vc_chair", notice, "close_posting", {}, password=PASSWORD)
     assert refused.value.message.code == "objection.open"
     assert county.service.step("vc_chair", notice, "repost", {"repost_reason": "补贴三月票据"},
-                               password=PASSWORD)["state"] == "posted"
+                               password=PASSWORD).state == "posted"
     county.service.step("vc_chair", receipt.document_id, "answer",
                         {"finding": "异议成立", "answer": "已补充三月份票据并重新张贴"}, password=PASSWORD)
     assert objections.open_objections(county.db, county.registry, notice) == [receipt.document_id]
     county.intake.rate(receipt.code, satisfied=True)
     assert objections.open_objections(county.db, county.registry, notice) == []
     assert objections.objections_of(county.db, notice) == [receipt.document_id]
-    county.clock.pass_deadline(county.service.show(notice)["due_at"])
-    assert county.service.step("vc_chair", notice, "close_posting", {}, password=PASSWORD)["state"] == "archived"
+    county.clock.pass_deadline(county.service.show(notice).due_at)
+    assert county.service.step("vc_chair", notice, "close_posting", {}, password=PASSWORD).state == "archived"
 
 
 def test_an_objection_needs_a_notice_in_progress(shared_county: County) -> None:

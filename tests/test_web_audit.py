@@ -31,7 +31,7 @@ def test_an_untouched_document_verifies(site: Site) -> None:
 
 def test_a_tampered_record_is_reported_failed_with_its_reason(site: Site) -> None:
     doc_id = site.start_decision()
-    index = site.county.service.show(doc_id)["history"][0]["log_index"]
+    index = site.county.service.show(doc_id).history[0].log_index
     tamper_log_entry(site.county.db, index, "修建二组道路", "修建三组道路")
     html = verify(site, what="doc", doc=str(doc_id)).get_data(as_text=True)
     row = re.search(rf'<li id="log-{index}" class="([\w -]+)">(.*?)</li>', html, re.S)
@@ -41,7 +41,7 @@ def test_a_tampered_record_is_reported_failed_with_its_reason(site: Site) -> Non
 
 def test_a_failed_record_reads_in_english_with_its_code(site: Site) -> None:
     doc_id = site.start_decision()
-    index = site.county.service.show(doc_id)["history"][0]["log_index"]
+    index = site.county.service.show(doc_id).history[0].log_index
     tamper_log_entry(site.county.db, index, "修建二组道路", "修建三组道路")
     client = site.client("auditor")
     client.get("/audit/?lang=en")

@@ -58,11 +58,11 @@ def test_a_step_through_the_form_records_tally_comment_and_attachment(site: Site
     response = post_step(client, doc_id, "d_consult", fields=CONSULT, tallies={"consult_tally": (7, 7, 6, 1, 0)},
                          files=RECORD, comment="按时召开")
     assert response.status_code == 302
-    step = site.county.service.show(doc_id)["history"][1]
-    assert (step["transition"], step["actor"], step["comment"]) == ("d_consult", "party_secretary", "按时召开")
-    assert step["fields"] == {"consult_tally": {"expected": 7, "present": 7, "yes": 6, "no": 1, "abstain": 0},
+    step = site.county.service.show(doc_id).history[1]
+    assert (step.transition, step.actor, step.comment) == ("d_consult", "party_secretary", "按时召开")
+    assert step.fields == {"consult_tally": {"expected": 7, "present": 7, "yes": 6, "no": 1, "abstain": 0},
                               "consult_minutes": "同意提交党员大会审议"}
-    assert [(a["slot"], a["filename"], a["media_type"]) for a in step["attachments"]] == [
+    assert [(a.slot, a.filename, a.media_type) for a in step.attachments] == [
         ("consult_record", "两委会议记录.txt", "text/plain")]
 
 
@@ -75,7 +75,7 @@ def test_a_tally_below_the_county_rule_is_refused_with_its_text(site: Site) -> N
     assert response.status_code == 422
     assert "党员大会表决不符合县规则：党员大会须有应到会党员三分之二以上到会，赞成票须超过应到会党员的半数" \
         in response.get_data(as_text=True)
-    assert site.county.service.show(doc_id)["state"] == "d_consulted"
+    assert site.county.service.show(doc_id).state == "d_consulted"
 
 
 def test_a_blank_required_field_is_named(site: Site) -> None:
@@ -141,10 +141,10 @@ def test_starting_a_document_through_the_form(site: Site) -> None:
     assert response.status_code == 302
     doc_id = int(response.headers["Location"].rsplit("/", 1)[1])
     view = site.county.service.show(doc_id)
-    assert (view["title"], view["state"], view["data"]) == ("修建文化广场", "d_proposed",
-                                                            {"matter": "修建文化广场", "amount": "120000.00",
-                                                             "item": "村级工程项目建设", "counterparty": "不涉及",
-                                                             "involves_land": False})
+    assert (view.title, view.state, view.data) == ("修建文化广场", "d_proposed",
+                                                   {"matter": "修建文化广场", "amount": "120000.00",
+                                                    "item": "村级工程项目建设", "counterparty": "不涉及",
+                                                    "involves_land": False})
 
 
 def test_start_page_is_refused_to_a_role_that_cannot_start_it(site: Site) -> None:
@@ -163,7 +163,7 @@ def test_a_tampered_record_is_shown_failed(site: Site) -> None:
     doc_id = site.start_decision()
     view = site.step("party_secretary", doc_id, "d_consult", {"consult_tally": "7/7/6/1/0", "consult_minutes": "同意"},
                      (Upload("consult_record", "a.txt", b"a"),))
-    tamper_log_entry(site.county.db, view["history"][1]["log_index"], "同意", "反对")
+    tamper_log_entry(site.county.db, view.history[1].log_index, "同意", "反对")
     html = site.client("party_secretary").get(f"/documents/{doc_id}").get_data(as_text=True)
     record = html[html.index('id="record-1"'):]
     assert record.startswith('id="record-1" class="failed">')

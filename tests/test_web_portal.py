@@ -10,12 +10,11 @@ import pytest
 
 from tests.conftest import PASSWORD, VILLAGE
 from tests.web_support import Site, make_site
-
-ADULTS = "村民会议（按本村十八周岁以上村民计算到会）"
 from workflow.documents.service import Upload
 from workflow.engine import registry as registry_mod
 from workflow.engine.registry import Registry
 
+ADULTS = "村民会议（按本村十八周岁以上村民计算到会）"
 APPLICANT_ID = "431381198001010019"
 APPLICANT_PHONE = "13807381234"
 

@@ -26,7 +26,7 @@ def test_step_without_csrf_token_is_refused(site: Site) -> None:
     response = client.post(f"/documents/{doc_id}/steps/d_consult", data=data, content_type="multipart/form-data")
     assert response.status_code == 400
     assert "安全令牌" in response.get_data(as_text=True)
-    assert site.county.service.show(doc_id)["state"] == "d_proposed"
+    assert site.county.service.show(doc_id).state == "d_proposed"
 
 
 def test_every_form_is_refused_without_its_csrf_token(site: Site) -> None:
@@ -46,7 +46,7 @@ def test_every_form_is_refused_without_its_csrf_token(site: Site) -> None:
             "/admin/places", "/admin/people", "/admin/grants", "/admin/keys/reissue", "/admin/keys/revoke",
             "/archive/saved"} <= set(answers)
     assert {url: answer for url, answer in answers.items() if answer != (400, True)} == {}
-    assert site.county.service.show(doc_id)["state"] == "d_proposed"
+    assert site.county.service.show(doc_id).state == "d_proposed"
 
 
 def test_login_without_csrf_token_is_refused(site: Site) -> None:
@@ -66,7 +66,7 @@ def test_cadre_of_another_village_gets_403_on_a_step(site: Site) -> None:
     data = form_data("d_consult", csrf, CONSULT_FIELDS, CONSULT_TALLY, RECORD)
     response = client.post(f"/documents/{doc_id}/steps/d_consult", data=data, content_type="multipart/form-data")
     assert response.status_code == 403
-    assert len(site.county.service.show(doc_id)["history"]) == 1
+    assert len(site.county.service.show(doc_id).history) == 1
 
 
 def test_cadre_of_another_village_gets_403_on_an_attachment(site: Site) -> None:
@@ -120,7 +120,7 @@ def test_oversized_upload_is_refused(tmp_path, registry) -> None:
         response = client.post(f"/documents/{doc_id}/steps/d_consult", data=data, content_type="multipart/form-data")
         assert response.status_code == 413
         assert "上传的文件过大" in response.get_data(as_text=True)
-        assert small.county.service.show(doc_id)["state"] == "d_proposed"
+        assert small.county.service.show(doc_id).state == "d_proposed"
     finally:
         small.close()
 
@@ -134,7 +134,7 @@ def test_executable_named_pdf_is_refused(site: Site) -> None:
     response = client.post(f"/documents/{doc_id}/steps/d_consult", data=data, content_type="multipart/form-data")
     assert response.status_code == 400
     assert "附件“会议记录.pdf”的内容与扩展名不符，已拒收" in response.get_data(as_text=True)
-    assert site.county.service.show(doc_id)["state"] == "d_proposed"
+    assert site.county.service.show(doc_id).state == "d_proposed"
 
 
 def test_html_disguised_as_text_is_refused(site: Site) -> None:
@@ -183,7 +183,7 @@ def test_wrong_signing_password_is_refused_and_counts_towards_the_lockout(site: 
     assert response.status_code == 403
     assert "签名密码不正确" in response.get_data(as_text=True)
     assert site.app.extensions["cunwu"].lockout._failures["party_secretary"]
-    assert site.county.service.show(doc_id)["state"] == "d_proposed"
+    assert site.county.service.show(doc_id).state == "d_proposed"
 
 
 def test_session_cookie_is_http_only_and_same_site_lax(site: Site) -> None:

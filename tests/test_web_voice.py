@@ -161,7 +161,7 @@ def test_an_objection_on_a_notice_holds_it_open_and_its_answer_is_shown_with_it(
                       {"content": "公开的支出少了三月份", "identity": "anonymous"})
     code = receipt_code(response.get_data(as_text=True))
     objection = county.intake.track(code).document_id
-    county.clock.pass_deadline(county.service.show(notice)["due_at"])
+    county.clock.pass_deadline(county.service.show(notice).due_at)
     cadre = voiced.client("vc_chair")
     page = cadre.get(f"/documents/{notice}").get_data(as_text=True)
     assert "公示期间有村民异议尚未办结" in page

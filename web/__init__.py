@@ -33,16 +33,20 @@ from web.config import DEFAULTS, secret_key
 from web.lockout import Lockout
 from web.people import load_person
 from web.runtime import Runtime
-from workflow.context import home_dir, open_context
+from workflow import logs
+from workflow.context import open_context
 from workflow.engine import diagram
+from workflow.engine import registry as registry_mod
+from workflow.settings import Settings
 from workflow.store.database import utcnow
 
 
 def create_app(config: Union[Mapping[str, Any], object, None] = None) -> Flask:
-    """Config by mapping or object: CUNWU_HOME, CUNWU_DB, SECRET_KEY (default: the data directory's),
-    TESTING, CUNWU_INDEX_ON_START (bring the archive index up to date in the background),
-    CUNWU_INDEX_POLL (then follow the change feed into the index every so many seconds; 0: never), CUNWU_REGISTRY
-    and CUNWU_CLOCK (tests pass their own)."""
+    """Config by mapping or object: CUNWU_SETTINGS (a workflow.settings.Settings; without it, one is
+    read from the environment with CUNWU_HOME and CUNWU_DB as given here), SECRET_KEY (default: the
+    settings' key file), TESTING, CUNWU_INDEX_ON_START (bring the archive index up to date in the
+    background), CUNWU_INDEX_POLL (then follow the change feed into the index every so many seconds;
+    0: never), CUNWU_REGISTRY and CUNWU_CLOCK (tests pass their own)."""
     app = Flask(__name__)
     app.config.from_mapping(DEFAULTS)
     if isinstance(config, Mapping):
@@ -51,13 +55,17 @@ def create_app(config: Union[Mapping[str, Any], object, None] = None) -> Flask:
         app.config.from_object(config)
     if app.config["TESTING"] and not (isinstance(config, Mapping) and "SESSION_COOKIE_SECURE" in config):
         app.config["SESSION_COOKIE_SECURE"] = False
-    home = home_dir(app.config["CUNWU_HOME"])
+    settings = app.config["CUNWU_SETTINGS"] or Settings.load(home=app.config["CUNWU_HOME"],
+                                                             db=app.config["CUNWU_DB"])
+    app.config["BABEL_DEFAULT_TIMEZONE"] = settings.time_zone
+    logs.configure(settings)
     clock = app.config["CUNWU_CLOCK"] or utcnow
-    context = open_context(home, app.config["CUNWU_DB"], registry=app.config["CUNWU_REGISTRY"], clock=clock)
+    registry = app.config["CUNWU_REGISTRY"] or registry_mod.load(settings.definition_paths())
+    context = open_context(settings.home, settings.db_url, registry=registry, clock=clock)
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = secret_key(home)
+        app.config["SECRET_KEY"] = secret_key(settings.secret_key_file)
     app.extensions["cunwu"] = Runtime(context, Lockout(app.config["LOGIN_MAX_FAILURES"],
-                                                       app.config["LOGIN_LOCKOUT"], clock))
+                                                       app.config["LOGIN_LOCKOUT"], clock), settings)
     CSRFProtect(app)
     _login(app)
     i18n.register(app)

@@ -24,7 +24,7 @@ from web.access import AUDIT_ROLES, roles_required
 from web.runtime import runtime
 from workflow.engine.registry import Registry
 from workflow.errors import NotFound
-from workflow.ledger import log, notes
+from workflow.ledger import log
 from workflow.ledger.verify import Attachments, RecordStatus, Report, Scope, verify_database
 from workflow.people import places as scopes
 
@@ -59,11 +59,11 @@ def _county_auditor() -> bool:
 
 def _latest() -> Optional[dict]:
     with runtime().db.read() as s:
-        note = log.latest_checkpoint(s)
-    if note is None:
+        latest = log.latest_parsed(s)
+    if latest is None:
         return None
-    head = notes.parse_checkpoint(notes.parse_note(note).text)
-    return {"origin": head.origin, "size": head.size, "root": head.root.hex(), "note": note}
+    head = latest.checkpoint
+    return {"origin": head.origin, "size": head.size, "root": head.root.hex(), "note": latest.note}
 
 
 def step_title(registry: Registry, record: RecordStatus) -> str:

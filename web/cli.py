@@ -6,13 +6,18 @@ them at every start.
 from __future__ import annotations
 
 import ipaddress
+import logging
+import signal
+import sys
 import unicodedata
 from collections import defaultdict
 
 import click
 
-from workflow.cli.base import JSON_OPTION, emit, main
+from workflow.cli.base import JSON_OPTION, emit, main, registry, settings
 from workflow.demo import county as demo_mod
+
+_log = logging.getLogger(__name__)
 
 
 @main.command("demo")
@@ -23,11 +28,11 @@ from workflow.demo import county as demo_mod
 @click.pass_context
 def demo_command(ctx: click.Context, villages: int, documents: int, seed: int, as_json: bool) -> None:
     """建立演示县：涟源市的乡镇与村、每个岗位一名人员、分布在 32 个流程图上的一年文书（每步均已签名）。"""
-    obj = ctx.find_root().obj
-    with click.progressbar(length=documents, label="生成文书", file=click.get_text_stream("stderr"),
+    chosen = settings(ctx)
+    with click.progressbar(length=documents, label="生成文书", file=sys.stderr,
                            hidden=as_json) as bar:
-        result = demo_mod.build(obj["home"], obj["db"], villages, documents, seed,
-                                progress=lambda done, total: bar.update(1))
+        result = demo_mod.build(chosen.home, chosen.db_url, villages, documents, seed,
+                                progress=lambda done, total: bar.update(1), registry=registry(ctx))
     info = {"home": str(result.home), "documents": result.documents, "steps": result.steps,
             "password": demo_mod.DEMO_PASSWORD, "states": result.states,
             "logins": [login.__dict__ for login in result.logins]}
@@ -67,11 +72,25 @@ def serve_command(ctx: click.Context, host: str, port: int, threads: int) -> Non
 
     from web import create_app
 
-    obj = ctx.find_root().obj
-    application = create_app({"CUNWU_HOME": str(obj["home"]), "CUNWU_DB": obj["db"],
-                              "SESSION_COOKIE_SECURE": not loopback(host), "CUNWU_INDEX_ON_START": True, "CUNWU_INDEX_POLL": 5})
+    chosen = settings(ctx)
+    application = create_app({"CUNWU_SETTINGS": chosen, "CUNWU_REGISTRY": registry(ctx),
+                              "SESSION_COOKIE_SECURE": not loopback(host), "CUNWU_INDEX_ON_START": True,
+                              "CUNWU_INDEX_POLL": chosen.index_poll})
     click.echo(f"村务网站：http://{host}:{port}/  （公开栏 /public/；按 Ctrl+C 停止）", err=True)
-    waitress.serve(application, host=host, port=port, threads=threads, ident="cunwu")
+    previous = signal.signal(signal.SIGTERM, _stop)
+    try:
+        waitress.serve(application, host=host, port=port, threads=threads, ident="cunwu")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        application.extensions["cunwu"].close()
+        _log.info("cunwu serve stopped: index thread ended, archive index and database closed")
+        click.echo("村务网站已停止。", err=True)
+
+
+def _stop(_signum: int, _frame: object) -> None:
+    """SIGTERM (a service manager's stop) ends waitress's loop the way Ctrl+C does, so `serve` closes
+    the index and the database before it exits."""
+    raise SystemExit(0)
 
 
 def loopback(host: str) -> bool:

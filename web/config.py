@@ -1,8 +1,10 @@
-"""Configuration defaults and the secret key kept in the data directory.
+"""Flask's own configuration defaults, and the secret key kept in a file.
 
-The secret key signs session cookies and CSRF tokens; it is generated once per data directory into a
-file only its owner can read, so restarting the server does not sign everyone out and no key ever
-lives in the source tree.
+What the installation decides (data directory, database, definitions, time zone, where the secret key
+lives, how often the index is polled) is workflow.settings.Settings; these are the web framework's
+settings. The secret key signs session cookies and CSRF tokens; it is generated once into a file only its
+owner can read (by default in the data directory), so restarting the server does not sign everyone out
+and no key ever lives in the source tree.
 """
 from __future__ import annotations
 
@@ -14,9 +16,8 @@ from typing import Any
 
 from workflow.documents.service import MAX_ATTACHMENT_BYTES
 
-SECRET_FILE = "web-secret-key"
-
 DEFAULTS: dict[str, Any] = {
+    "CUNWU_SETTINGS": None,
     "CUNWU_HOME": None,
     "CUNWU_DB": None,
     "CUNWU_REGISTRY": None,
@@ -35,14 +36,13 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCKOUT": timedelta(minutes=15),
     "BABEL_DEFAULT_LOCALE": "zh",
-    "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
     "LANGUAGES": ("zh", "en"),
 }
 
 
-def secret_key(home: Path) -> bytes:
-    """Read the data directory's key, creating it (mode 0600, never overwritten) on first use."""
-    path = home / SECRET_FILE
+def secret_key(path: Path) -> bytes:
+    """Read the key, creating it (mode 0600, never overwritten) on first use."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

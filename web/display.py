@@ -1,13 +1,17 @@
-"""How stored values read on a page: local (China Standard) time, money, tallies, yes/no.
+"""How stored values read on a page: local time, money, tallies, yes/no.
 
-Storage keeps UTC and canonical strings; people in the village read Beijing time and 85,000.00 元.
+Storage keeps UTC and canonical strings; people in the village read Beijing time (the settings' time
+zone, Asia/Shanghai unless an installation says otherwise) and 85,000.00 元.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
-from typing import Any, Iterable, Optional, Sequence, Union
+from typing import Any, Iterable, Mapping, Optional, Sequence, Union
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
 
 from workflow.engine import deadlines
 from workflow.engine.calendar import Calendar
@@ -17,11 +21,16 @@ from workflow.engine.flowchart import Workflow
 CHINA = timezone(timedelta(hours=8))
 
 
+def _zone() -> tzinfo:
+    """The application's time zone (from the settings), China Standard Time outside a request."""
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]) if has_app_context() else CHINA
+
+
 def localtime(value: Union[datetime, str, None], with_time: bool = True) -> str:
     if value is None or value == "":
         return ""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    local = moment.astimezone(CHINA)
+    local = moment.astimezone(_zone())
     return local.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
 
 
@@ -59,7 +68,7 @@ class Row:
     value: Any
 
 
-def field_rows(wf: Workflow, values: dict, masked: bool = False, steps: Sequence[Iterable[str]] = ()) -> list[Row]:
+def field_rows(wf: Workflow, values: Mapping[str, Any], masked: bool = False, steps: Sequence[Iterable[str]] = ()) -> list[Row]:
     """Each value with its title and text. With `steps` (the field names each step of a document's
     history recorded), fields recorded earlier come first, so a summary reads in the order things
     happened; within a step, and without steps, in the order the definition asks for them."""

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import tempfile
 import zipfile
-from datetime import datetime
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -20,8 +19,8 @@ from web import forms, searching, signing
 from web.display import field_rows
 from web.errors import status_of
 from web.powerlist import flowchart
+from web.responses import send_attachment, svg_response
 from web.runtime import Runtime, runtime
-from web.uploads import download_type
 from workflow.documents import worklist
 from workflow.errors import CunwuError, PermissionDenied, StepRefused
 from workflow.ledger.bag import export_document
@@ -110,30 +109,29 @@ def _status(exc: CunwuError) -> int:
 def _page(doc_id: int, failed: Optional[tuple[str, forms.ActionForm, list[str]]] = None, status: int = 200):
     rt = runtime()
     view = rt.service.show(doc_id, current_user.username)
-    wf = rt.registry.get(view["workflow"], view["workflow_version"])
-    actions = []
-    for offer in sorted(view["actions"], key=lambda o: (not o["allowed"], KIND_ORDER.get(o["kind"], 9))):
+    wf = rt.registry.get(view.workflow, view.workflow_version)
+    actions: list[dict[str, Any]] = []
+    for offer in sorted(view.actions or (), key=lambda o: (not o.allowed, KIND_ORDER.get(o.kind, 9))):
         form, problems = None, []
-        if offer["allowed"]:
-            if failed is not None and failed[0] == offer["id"]:
+        if offer.allowed:
+            if failed is not None and failed[0] == offer.id:
                 form, problems = failed[1], failed[2]
             else:
-                form = forms.build(wf, wf.transitions[offer["id"]], prefix=offer["id"], bind=False)
-            form.expected_version.data = str(view["version"])
+                form = forms.build(wf, wf.transitions[offer.id], prefix=offer.id, bind=False)
+            form.expected_version.data = str(view.version)
         actions.append({"offer": offer, "form": form, "problems": problems, "open": bool(problems)})
     orphaned = failed[2] if failed is not None and not any(a["problems"] for a in actions) else []
     if failed is None:
-        first = next((a for a in actions if a["form"] is not None and a["offer"]["kind"] == "forward"), None)
+        first = next((a for a in actions if a["form"] is not None and a["offer"].kind == "forward"), None)
         if first is not None:
             first["open"] = True
-    history = [{**h, "rows": field_rows(wf, h["fields"])} for h in view["history"]]
-    due = view["due_at"]
-    colour = worklist.colour(datetime.fromisoformat(due), rt.now()) if due else None
+    step_rows = {h.seq: field_rows(wf, h.fields) for h in view.history}
+    colour = worklist.colour(view.due_at, rt.now()) if view.due_at else None
     intake = rt.context.intake
     return render_template("documents/show.html", view=view, wf=wf,
-                           summary=field_rows(wf, view["data"], steps=[h["fields"] for h in view["history"]]),
-                           actions=actions, problems=orphaned, history=history, colour=colour,
-                           statuses=signing.statuses(rt, doc_id, view["history"]),
+                           summary=field_rows(wf, view.data, steps=[h.fields for h in view.history]),
+                           actions=actions, problems=orphaned, history=view.history, step_rows=step_rows,
+                           colour=colour, statuses=signing.statuses(rt, doc_id, view.history),
                            contacts=intake.contacts(doc_id) if wf.voice else [],
                            seconded=intake.duplicates(doc_id) if wf.voice else 0), status
 
@@ -149,7 +147,7 @@ def show(doc_id: int):
 def step(doc_id: int, transition: str):
     rt = runtime()
     view = rt.service.show(doc_id, current_user.username)
-    wf = rt.registry.get(view["workflow"], view["workflow_version"])
+    wf = rt.registry.get(view.workflow, view.workflow_version)
     action = wf.transitions.get(transition)
     if action is None:
         abort(404)
@@ -174,16 +172,8 @@ def step(doc_id: int, transition: str):
 def diagram(doc_id: int):
     rt = runtime()
     view = rt.service.show(doc_id, current_user.username)
-    svg = rt.svg(view["workflow"], view["workflow_version"], view["state"], view["visited"])
+    svg = rt.svg(view.workflow, view.workflow_version, view.state, view.visited)
     return svg_response(svg, private=True)
-
-
-def svg_response(svg: str, private: bool) -> Response:
-    """SVG drawn by Graphviz from the definitions; served with a policy that lets nothing in it run."""
-    response = Response(svg, mimetype="image/svg+xml")
-    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
-    response.headers["Cache-Control"] = f"{'private' if private else 'public'}, max-age=300"
-    return response
 
 
 @bp.route("/<int:doc_id>/export.zip")
@@ -210,18 +200,4 @@ def export(doc_id: int):
 def attachment(doc_id: int, seq: int, index: int):
     rt = runtime()
     view = rt.service.show(doc_id, current_user.username)
-    return send_attachment(rt, view["history"], seq, index)
-
-
-def send_attachment(rt: Runtime, history: list[dict], seq: int, index: int) -> Response:
-    step = next((h for h in history if h["seq"] == seq), None)
-    if step is None or not 0 <= index < len(step["attachments"]):
-        abort(404)
-    item = step["attachments"][index]
-    path = rt.blobs.path(item["sha256"])
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=download_type(item["media_type"]), as_attachment=True,
-                         download_name=item["filename"], conditional=True, etag=item["sha256"])
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return send_attachment(rt, view.history, seq, index)

@@ -26,7 +26,7 @@ def _finalize(value: Any) -> Any:
 
 def select_locale() -> str:
     lang = session.get("lang")
-    return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+    return str(lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def register(app: Flask) -> None:

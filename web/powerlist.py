@@ -16,14 +16,16 @@ bp = Blueprint("powerlist", __name__, url_prefix="/powers")
 def catalogue(registry: Registry) -> list[dict]:
     """Categories in catalogue order, each with its items and the flowcharts (code, title) they use."""
     cat = registry.support.catalogue
-    out = []
+    out: list[dict] = []
+    if cat is None:
+        return out
     for cid, category in cat.categories.items():
         items = []
         for iid, item in cat.items.items():
             if item.category == cid:
                 charts = [registry.get(f) for f in item.flowcharts]
                 items.append({"id": iid, "item": item,
-                              "charts": sorted(((w.chart.code, w.title) for w in charts))})
+                              "charts": sorted((w.chart.code, w.title) for w in charts)})
         out.append({"id": cid, "title": category.title, "items": items})
     return out
 
@@ -40,7 +42,7 @@ def flowchart(registry: Registry, code: str) -> Workflow:
 
 def items_of(registry: Registry, wf: Workflow) -> list[tuple[str, str]]:
     cat = registry.support.catalogue
-    return [(i, cat.items[i].title) for i in wf.chart.items if i in cat.items]
+    return [(i, cat.items[i].title) for i in wf.chart.items if cat is not None and i in cat.items]
 
 
 @bp.route("/")

@@ -11,10 +11,11 @@ from flask import Blueprint, abort, render_template, request
 from flask_babel import lazy_gettext as _l
 
 from web.display import field_rows
-from web.documents import send_attachment, svg_response
 from web.powerlist import catalogue, flowchart, items_of
+from web.responses import send_attachment, svg_response
 from web.runtime import runtime
 from workflow.documents import disclosure
+from workflow.documents.views import DocumentView
 from workflow.errors import NotFound
 from workflow.people import places as scope
 
@@ -64,13 +65,13 @@ def board(board: str):
                            village=village)
 
 
-def _public(doc_id: int) -> tuple[dict, disclosure.PublicDocument]:
+def _public(doc_id: int) -> tuple[DocumentView, disclosure.PublicDocument]:
     rt = runtime()
     try:
         view = rt.service.show(doc_id)
     except NotFound:
         abort(404)
-    doc = disclosure.public_document(view, rt.registry.get(view["workflow"], view["workflow_version"]))
+    doc = disclosure.public_document(view, rt.registry.get(view.workflow, view.workflow_version))
     if doc is None:
         abort(404)
     return view, doc
@@ -88,4 +89,4 @@ def attachment(doc_id: int, seq: int, index: int):
     view, doc = _public(doc_id)
     if not any(a.seq == seq and a.index == index for a in doc.attachments):
         abort(404)
-    return send_attachment(runtime(), view["history"], seq, index)
+    return send_attachment(runtime(), view.history, seq, index)

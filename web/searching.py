@@ -16,7 +16,6 @@ searcher, so that no clerk's search pays for reading a new segment.
 from __future__ import annotations
 
 import threading
-import time
 
 from flask import Flask, current_app
 
@@ -33,7 +32,7 @@ def indexer(rt: Runtime) -> Indexer:
     with _opening:
         opened = rt.opened.get("indexer")
         if opened is None:
-            opened = rt.opened["indexer"] = Indexer(rt.context)
+            opened = rt.opened["indexer"] = Indexer(rt.context, new_engine=rt.settings.search_engine)
         return opened
 
 
@@ -58,7 +57,8 @@ def keep_up(rt: Runtime) -> None:
 
 def start_catching_up(app: Flask) -> threading.Thread:
     """Catch the index up in the background, so the server answers while it works; then, when
-    CUNWU_INDEX_POLL is a number of seconds, keep following the change feed at that interval."""
+    CUNWU_INDEX_POLL is a number of seconds, keep following the change feed at that interval until
+    the runtime is closed (which wakes the thread from its wait)."""
     rt: Runtime = app.extensions["cunwu"]
     poll = app.config["CUNWU_INDEX_POLL"]
 
@@ -68,8 +68,7 @@ def start_catching_up(app: Flask) -> threading.Thread:
             indexer(rt).warm()
         except Exception:  # noqa: BLE001 - a background thread has nobody else to tell
             app.logger.exception("catching up the archive index failed")
-        while poll:
-            time.sleep(poll)
+        while poll and not rt.stopping.wait(poll):
             try:
                 indexer(rt).update()
                 indexer(rt).warm()
@@ -77,5 +76,6 @@ def start_catching_up(app: Flask) -> threading.Thread:
                 app.logger.exception("following the change feed into the index failed")
 
     thread = threading.Thread(target=work, name="cunwu-index", daemon=True)
+    rt.threads.append(thread)
     thread.start()
     return thread

@@ -90,7 +90,7 @@ def _notices(village_id: int) -> list[disclosure.PublicDocument]:
     out = []
     for doc_id in queries.notices_in_progress(rt.db, rt.registry, village_id):
         view = rt.service.show(doc_id)
-        doc = disclosure.public_document(view, rt.registry.get(view["workflow"], view["workflow_version"]))
+        doc = disclosure.public_document(view, rt.registry.get(view.workflow, view.workflow_version))
         if doc is not None:
             out.append(doc)
     return out
@@ -155,14 +155,16 @@ def _notices_of(doc_id: int | None) -> list[disclosure.PublicDocument]:
         view = rt.service.show(doc_id)
     except NotFound:
         return []
-    wf = rt.registry.get(view["workflow"], view["workflow_version"])
+    wf = rt.registry.get(view.workflow, view.workflow_version)
     doc = disclosure.public_document(view, wf)
-    return [doc] if doc is not None and wf.publicizing(view["state"]) and not wf.voice else []
+    return [doc] if doc is not None and wf.publicizing(view.state) and not wf.voice else []
 
 
 def _place_id(doc_id: int) -> int:
     with runtime().db.read() as s:
-        return s.get(Document, doc_id).place_id
+        doc = s.get(Document, doc_id)
+        assert doc is not None, "asked only for a document the portal has just shown"
+        return doc.place_id
 
 
 def _evidence() -> tuple[Upload, ...]:
@@ -262,7 +264,7 @@ def _public(doc_id: int) -> bool:
         view = rt.service.show(doc_id)
     except NotFound:
         return False
-    return disclosure.public_document(view, rt.registry.get(view["workflow"], view["workflow_version"])) is not None
+    return disclosure.public_document(view, rt.registry.get(view.workflow, view.workflow_version)) is not None
 
 
 @bp.route("/print/v/<int:village_id>")
@@ -281,8 +283,8 @@ def objection_panel(doc_id: int) -> dict:
     answered = []
     for oid in objections.objections_of(rt.db, doc_id):
         view = rt.service.show(oid)
-        wf = rt.registry.get(view["workflow"], view["workflow_version"])
+        wf = rt.registry.get(view.workflow, view.workflow_version)
         public = disclosure.public_document(view, wf)
-        answered.append({"id": oid, "state_title": view["state_title"], "final": view["final"],
+        answered.append({"id": oid, "state_title": view.state_title, "final": view.final,
                          "rows": field_rows(wf, public.values) if public else []})
     return {"open": bool(_notices_of(doc_id)), "objections": answered}

@@ -1,11 +1,11 @@
 """Wiring: the data directory, the database, the definitions and the service built from them.
 
 Start-up loads and checks every definition before anything else; a bad set stops the program with the
-checker's messages instead of running half-loaded.
+checker's messages instead of running half-loaded. Where the data directory, the database and the
+definitions are comes from the caller (settings.Settings, read once), never from the environment here.
 """
 from __future__ import annotations
 
-import os
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,10 +24,6 @@ from workflow.store.blobs import BlobStore
 from workflow.store.database import Database, default_url, resolve_url, utcnow
 from workflow.voice.desk import Desk
 from workflow.voice.intake import Intake
-
-
-def home_dir(home: Optional[str] = None) -> Path:
-    return Path(home or os.environ.get("CUNWU_HOME") or "cunwu-data").resolve()
 
 
 @dataclass

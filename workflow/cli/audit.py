@@ -11,8 +11,7 @@ from typing import Any, Optional
 import click
 
 from workflow import context as app
-from workflow.cli.base import JSON_OPTION, Group, context, emit, main, password_for
-from workflow.engine import registry as registry_mod
+from workflow.cli.base import JSON_OPTION, Group, context, emit, main, password_for, registry, settings
 from workflow.errors import NotFound, VerificationFailed
 from workflow.ledger import bag as export
 from workflow.ledger import log, notes, records
@@ -53,10 +52,10 @@ def finish(report: Report, as_json: bool, bag: bool = False) -> None:
 def verify_command(ctx: click.Context, doc_id: Optional[int], place: Optional[str], anchors: tuple[Path, ...],
                    log_key: Optional[str], processes: Optional[int], as_json: bool) -> None:
     """重放签名日志，核验每条记录的签名、链接、密钥状态、附件、规范编码与锚定检查点；全部成立才以 0 退出。"""
-    obj = ctx.find_root().obj
-    db = app.open_database(obj["home"], obj["db"])
+    chosen = settings(ctx)
+    db = app.open_database(chosen.home, chosen.db_url)
     try:
-        report = verify_database(db, Attachments(obj["home"] / "blobs"), registry=registry_mod.load(),
+        report = verify_database(db, Attachments(chosen.blobs_dir), registry=registry(ctx),
                                  anchors=[(str(p), p.read_bytes()) for p in anchors],
                                  scope=Scope(doc_id=doc_id, place=place), log_key=log_key, processes=processes)
     finally:
@@ -71,19 +70,18 @@ def verify_command(ctx: click.Context, doc_id: Optional[int], place: Optional[st
 @click.pass_context
 def checkpoint_command(ctx: click.Context, out: Optional[Path], as_json: bool) -> None:
     """输出最新的已签名检查点；日后作为 verify --anchor 交回，即可发现截断或回滚。"""
-    obj = ctx.find_root().obj
-    db = app.open_database(obj["home"], obj["db"])
+    chosen = settings(ctx)
+    db = app.open_database(chosen.home, chosen.db_url)
     try:
         with db.read() as s:
-            note = log.latest_checkpoint(s)
-    finally:
-        db.dispose()
-    if note is None:
-        raise NotFound("签名日志还没有检查点（请先运行 cunwu init）")
-    try:
-        head = notes.parse_checkpoint(notes.parse_note(note).text)
+            latest = log.latest_parsed(s)
     except notes.CheckpointError as exc:
         raise VerificationFailed(f"数据库中的最新检查点无效（{exc}），请运行 cunwu verify") from None
+    finally:
+        db.dispose()
+    if latest is None:
+        raise NotFound("签名日志还没有检查点（请先运行 cunwu init）")
+    note, head = latest.note, latest.checkpoint
     if out is not None:
         out.write_text(note, encoding="utf-8")
     info = {"origin": head.origin, "size": head.size, "root": head.root.hex(), "note": note,

@@ -7,10 +7,8 @@ imports search or web, and the root group imports none of its commands until it 
 from __future__ import annotations
 
 import json
-import os
+import logging
 import sys
-import traceback
-from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable
@@ -18,8 +16,14 @@ from typing import Any, Callable
 import click
 
 from workflow import context as app
+from workflow import logs
 from workflow.documents.service import Upload
+from workflow.engine import registry as registry_mod
+from workflow.engine.registry import Registry
 from workflow.errors import CunwuError, DefinitionError, InputError
+from workflow.settings import Settings
+
+_log = logging.getLogger(__name__)
 
 
 def emit(ctx_json: bool, data: Any, text: Callable[[Any], str]) -> None:
@@ -46,20 +50,11 @@ class Group(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except Exception:
-            log = write_crash_log(ctx)
-            click.echo(f"内部错误，未作任何更改；详情已写入 {log}", err=True)
+            _log.exception("internal error, nothing changed: %s", " ".join(sys.argv))
+            chosen = (ctx.find_root().obj or {}).get("settings")
+            where = f"详情已写入 {chosen.log_file}" if chosen is not None else "详情见日志"
+            click.echo(f"内部错误，未作任何更改；{where}", err=True)
             ctx.exit(70)
-
-
-def write_crash_log(ctx: click.Context) -> Path:
-    """Keep the traceback for the administrator without showing it to the person at the terminal."""
-    obj = ctx.find_root().obj or {}
-    home = obj.get("home") or app.home_dir()
-    home.mkdir(parents=True, exist_ok=True)
-    log = home / "error.log"
-    with log.open("a", encoding="utf-8") as handle:
-        handle.write(f"--- {datetime.now(timezone.utc).isoformat()} {' '.join(sys.argv)}\n{traceback.format_exc()}\n")
-    return log
 
 
 class RootGroup(Group):
@@ -83,25 +78,42 @@ class RootGroup(Group):
 
 
 @click.group(cls=RootGroup)
-@click.option("--home", envvar="CUNWU_HOME", default=None, help="数据目录（默认 ./cunwu-data，或环境变量 CUNWU_HOME）")
-@click.option("--db", "db_url", envvar="CUNWU_DB", default=None, help="数据库 URL（默认数据目录中的 SQLite）")
+@click.option("--home", default=None, help="数据目录（默认 ./cunwu-data，或环境变量 CUNWU_HOME）")
+@click.option("--db", "db_url", default=None, help="数据库 URL（默认数据目录中的 SQLite，或环境变量 CUNWU_DB）")
+@click.option("--config", default=None, type=click.Path(dir_okay=False),
+              help="配置文件（TOML，或环境变量 CUNWU_CONFIG；命令行参数与环境变量优先）")
 @click.pass_context
-def main(ctx: click.Context, home: str | None, db_url: str | None) -> None:
+def main(ctx: click.Context, home: str | None, db_url: str | None, config: str | None) -> None:
     """村务 cunwu：村级小微权力清单的流程、签名记录与检索。"""
-    ctx.obj = {"home": app.home_dir(home), "db": db_url}
+    ctx.obj = {}
+    ctx.obj["settings"] = Settings.load(config=config, home=home, db=db_url)
+    logs.configure(ctx.obj["settings"])
+
+
+def settings(ctx: click.Context) -> Settings:
+    return ctx.find_root().obj["settings"]
+
+
+def registry(ctx: click.Context) -> Registry:
+    """The definitions the settings name (the shipped ones by default), loaded once per command."""
+    obj = ctx.find_root().obj
+    if "registry" not in obj:
+        obj["registry"] = registry_mod.load(settings(ctx).definition_paths())
+    return obj["registry"]
 
 
 def context(ctx: click.Context) -> app.Context:
     obj = ctx.find_root().obj
     if "context" not in obj:
-        obj["context"] = app.open_context(obj["home"], obj["db"])
+        chosen = settings(ctx)
+        obj["context"] = app.open_context(chosen.home, chosen.db_url, registry=registry(ctx))
         ctx.call_on_close(obj["context"].close)
     return obj["context"]
 
 
 def password_for(username: str) -> str:
     """From CUNWU_PASSWORD in scripts, otherwise asked for without echo."""
-    value = os.environ.get("CUNWU_PASSWORD")
+    value = settings(click.get_current_context()).password
     if value is None:
         if not sys.stdin.isatty():
             raise InputError("需要密码：请在终端中输入，或在脚本中设置环境变量 CUNWU_PASSWORD")

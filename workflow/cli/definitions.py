@@ -13,10 +13,12 @@ from workflow.cli.base import (
     Group,
     emit,
     main,
+    registry,
+    settings,
 )
 from workflow.engine import diagram, sources
 from workflow.engine import registry as registry_mod
-from workflow.errors import DefinitionError
+from workflow.errors import DefinitionError, NotFound
 from workflow.store.database import utcnow
 
 CALENDAR_WARNING_DAYS = 60
@@ -24,10 +26,13 @@ CALENDAR_WARNING_DAYS = 60
 
 @main.command()
 @JSON_OPTION
-def catalogue(as_json: bool) -> None:
+@click.pass_context
+def catalogue(ctx: click.Context, as_json: bool) -> None:
     """权力清单：三类事项及其执行主体、监督主体、政策依据和流程图。"""
-    reg = registry_mod.load()
+    reg = registry(ctx)
     cat = reg.support.catalogue
+    if cat is None:
+        raise NotFound("这套定义没有权力清单（catalogue.yaml）")
     data = {
         "categories": [
             {"id": cid, "title": c.title,
@@ -57,9 +62,10 @@ def definitions() -> None:
 
 @definitions.command("list")
 @JSON_OPTION
-def definitions_list(as_json: bool) -> None:
+@click.pass_context
+def definitions_list(ctx: click.Context, as_json: bool) -> None:
     """列出全部流程图。"""
-    reg = registry_mod.load()
+    reg = registry(ctx)
     rows = [{"code": wf.chart.code, "id": wf.id, "version": wf.version, "title": wf.title,
              "items": list(wf.chart.items), "states": len(wf.states), "transitions": len(wf.transitions)}
             for wf in reg.charts()]
@@ -71,9 +77,10 @@ def definitions_list(as_json: bool) -> None:
 @definitions.command("show")
 @click.argument("workflow_id")
 @JSON_OPTION
-def definitions_show(workflow_id: str, as_json: bool) -> None:
+@click.pass_context
+def definitions_show(ctx: click.Context, workflow_id: str, as_json: bool) -> None:
     """查看一个流程图：状态、操作、角色和每个操作需要填写的内容。"""
-    wf = registry_mod.load().find(workflow_id)
+    wf = registry(ctx).find(workflow_id)
     data = wf.describe()
 
     def text(d: dict) -> str:
@@ -95,9 +102,10 @@ def definitions_show(workflow_id: str, as_json: bool) -> None:
 @click.argument("workflow_id")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="输出 SVG 文件")
 @JSON_OPTION
-def definitions_diagram(workflow_id: str, out: Path, as_json: bool) -> None:
+@click.pass_context
+def definitions_diagram(ctx: click.Context, workflow_id: str, out: Path, as_json: bool) -> None:
     """把流程图画成 SVG。"""
-    wf = registry_mod.load().find(workflow_id)
+    wf = registry(ctx).find(workflow_id)
     out.write_text(diagram.render_svg(wf), encoding="utf-8")
     emit(as_json, {"out": str(out), "workflow": wf.id}, lambda d: f"已写出 {d['out']}")
 
@@ -105,10 +113,11 @@ def definitions_diagram(workflow_id: str, out: Path, as_json: bool) -> None:
 @definitions.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="机器可读输出")
-def definitions_check(paths: tuple[Path, ...], as_json: bool) -> None:
-    """校验定义文件（默认：全部内置定义）。有错误时逐条列出文件、行号与规则，并以非零状态退出。"""
+@click.pass_context
+def definitions_check(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
+    """校验定义文件（默认：设置中的定义，或全部内置定义）。有错误时逐条列出文件、行号与规则，并以非零状态退出。"""
     try:
-        reg = registry_mod.load(paths)
+        reg = registry_mod.load(paths or settings(ctx).definition_paths())
     except DefinitionError as exc:
         if as_json:
             click.echo(json.dumps({"ok": False, "problems": [p.__dict__ for p in exc.problems]},

@@ -15,6 +15,8 @@ from workflow.cli.base import (
     emit,
     main,
     password_for,
+    registry,
+    settings,
 )
 from workflow.ledger.keyring import Keyring
 from workflow.people import directory, duties
@@ -28,11 +30,11 @@ from workflow.store.tables import Place, User
 @click.pass_context
 def init(ctx: click.Context, origin: str | None, as_json: bool) -> None:
     """创建数据目录、签名密钥与创始记录，并建立（或升级）数据库结构。"""
-    obj = ctx.obj
-    db = app.init(obj["home"], obj["db"], origin)
+    chosen = settings(ctx)
+    db = app.init(chosen.home, chosen.db_url, origin, registry=registry(ctx))
     try:
-        keyring = Keyring.load(obj["home"])
-        info = {"home": str(obj["home"]), "db": db.engine.url.render_as_string(hide_password=True),
+        keyring = Keyring.load(chosen.home)
+        info = {"home": str(chosen.home), "db": db.engine.url.render_as_string(hide_password=True),
                 "schema": migrate.current(db), "origin": keyring.log.origin, "log_key": keyring.log.vkey}
     finally:
         db.dispose()

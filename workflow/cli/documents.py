@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 
 import click
@@ -18,8 +17,10 @@ from workflow.cli.base import (
     read_uploads,
 )
 from workflow.documents.service import Upload
+from workflow.documents.views import DocumentView
 from workflow.engine import deadlines, diagram
 from workflow.engine.calendar import Calendar
+from workflow.engine.flowchart import Action
 
 
 @main.group(cls=Group)
@@ -27,31 +28,38 @@ def doc() -> None:
     """文书：发起、办理、查看、列出。"""
 
 
-def show_text(calendar: Calendar, d: dict) -> str:
-    due = deadlines.end_text(datetime.fromisoformat(d["due_at"]), calendar) if d.get("due_at") else None
-    lines = [f"文书 {d['id']}：{d['title']}", f"  流程：{d['code']} {d['workflow_title']}（v{d['workflow_version']}）",
-             f"  地点：{d['place']}", f"  状态：{d['state_title']}（{d['state']}）"
+def _minute(moment: datetime) -> str:
+    return moment.isoformat()[:16]
+
+
+def show_text(calendar: Calendar, d: DocumentView) -> str:
+    due = deadlines.end_text(d.due_at, calendar) if d.due_at else None
+    lines = [f"文书 {d.id}：{d.title}", f"  流程：{d.code} {d.workflow_title}（v{d.workflow_version}）",
+             f"  地点：{d.place}", f"  状态：{d.state_title}（{d.state}）"
              + (f"，时限至 {due}（{calendar.zone.key}）" if due else "")]
-    if "history" in d:
-        lines.append("  历史：")
-        for h in d["history"]:
-            lines.append(f"    {h['seq']:>2}. {h['at'][:16]}  {h['title']}  {h['actor_name']}（{h['role_title']}）"
-                         + ("  逾期办理" if h.get("late") else "")
-                         + (f"  意见：{h['comment']}" if h["comment"] else ""))
-    if "actions" in d:
-        lines.append("  可办理：" if any(a["allowed"] for a in d["actions"]) else "  当前无可办理的操作")
-        for a in d["actions"]:
-            mark = "✓" if a["allowed"] else "✗"
-            needs = "、".join(f"{f['name']}（{f['title']}）" for f in a["fields"] if f["required"])
-            lines.append(f"    {mark} {a['id']}：{a['title']} → {a['to_title']}" + (f"；需填：{needs}" if needs else ""))
-            for att in a["attachments"]:
-                lines.append(f"        需附件：{att['name']}（{att['title']}）")
-            for r in a["reasons"]:
+    lines.append("  历史：")
+    for h in d.history:
+        lines.append(f"    {h.seq:>2}. {_minute(h.at)}  {h.title}  {h.actor_name}（{h.role_title}）"
+                     + ("  逾期办理" if h.late else "")
+                     + (f"  意见：{h.comment}" if h.comment else ""))
+    if d.actions is not None:
+        lines.append("  可办理：" if any(a.allowed for a in d.actions) else "  当前无可办理的操作")
+        for a in d.actions:
+            mark = "✓" if a.allowed else "✗"
+            needs = "、".join(f"{f['name']}（{f['title']}）" for f in a.fields if f["required"])
+            lines.append(f"    {mark} {a.id}：{a.title} → {a.to_title}" + (f"；需填：{needs}" if needs else ""))
+            for att in a.attachments:
+                lines.append(f"        需附件：{att.name}（{att.title}）")
+            for r in a.reasons:
                 lines.append(f"        原因：{r}")
     return "\n".join(lines)
 
 
-def assign_slots(wf_action, uploads: list[Upload]) -> list[Upload]:
+def emit_view(as_json: bool, view: DocumentView, calendar: Calendar) -> None:
+    emit(as_json, view.to_json(), lambda _: show_text(calendar, view))
+
+
+def assign_slots(wf_action: Action, uploads: list[Upload]) -> list[Upload]:
     """Files given without a slot fill the action's attachment slots in order, then 'other'."""
     free = [a.name for a in wf_action.attachments if a.name not in {u.slot for u in uploads if u.slot}]
     out = []
@@ -83,7 +91,7 @@ def doc_start(ctx: click.Context, workflow_id: str, place_key: str, title: str, 
     wf = c.registry.find(workflow_id)
     doc_id = c.service.start(username, wf.id, place_key, title, values, assign_slots(wf.start, uploads), comment,
                              password=password)
-    emit(as_json, c.service.show(doc_id, username), partial(show_text, c.registry.support.calendar))
+    emit_view(as_json, c.service.show(doc_id, username), c.registry.support.calendar)
 
 
 @doc.command("step")
@@ -104,11 +112,11 @@ def doc_step(ctx: click.Context, doc_id: int, transition: str, username: str, fi
     uploads = read_uploads(attach)
     password = password_for(username)
     current = c.service.show(doc_id)
-    wf = c.registry.get(current["workflow"], current["workflow_version"])
+    wf = c.registry.get(current.workflow, current.workflow_version)
     action = wf.transitions.get(transition)
     uploads = assign_slots(action, uploads) if action else uploads
-    emit(as_json, c.service.step(username, doc_id, transition, values, uploads, comment, expect_version,
-                                 password=password), partial(show_text, c.registry.support.calendar))
+    emit_view(as_json, c.service.step(username, doc_id, transition, values, uploads, comment, expect_version,
+                                      password=password), c.registry.support.calendar)
 
 
 @doc.command("show")
@@ -119,7 +127,7 @@ def doc_step(ctx: click.Context, doc_id: int, transition: str, username: str, fi
 def doc_show(ctx: click.Context, doc_id: int, username: str | None, as_json: bool) -> None:
     """查看文书：状态、历史，以及该用户可办理的操作和所需内容。"""
     c = context(ctx)
-    emit(as_json, c.service.show(doc_id, username), partial(show_text, c.registry.support.calendar))
+    emit_view(as_json, c.service.show(doc_id, username), c.registry.support.calendar)
 
 
 @doc.command("list")
@@ -133,8 +141,8 @@ def doc_list(ctx: click.Context, place_key: str | None, state: str | None, workf
              as_json: bool) -> None:
     """列出文书。"""
     rows = context(ctx).service.list(place_key, state, workflow_id, limit=limit)
-    emit(as_json, rows, lambda rs: "\n".join(
-        f"{r['id']:>6}  {r['code']}  {r['state_title']:<12} {r['place']}  {r['title']}" for r in rs) or "（无）")
+    emit(as_json, [r.to_json() for r in rows], lambda _: "\n".join(
+        f"{r.id:>6}  {r.code}  {r.state_title:<12} {r.place}  {r.title}" for r in rows) or "（无）")
 
 
 @doc.command("diagram")
@@ -146,6 +154,6 @@ def doc_diagram(ctx: click.Context, doc_id: int, out: Path, as_json: bool) -> No
     """画出文书的流程图，高亮当前状态与已经过的状态。"""
     c = context(ctx)
     d = c.service.show(doc_id)
-    wf = c.registry.get(d["workflow"], d["workflow_version"])
-    out.write_text(diagram.render_svg(wf, d["state"], d["visited"]), encoding="utf-8")
-    emit(as_json, {"out": str(out), "doc": doc_id, "state": d["state"]}, lambda r: f"已写出 {r['out']}")
+    wf = c.registry.get(d.workflow, d.workflow_version)
+    out.write_text(diagram.render_svg(wf, d.state, d.visited), encoding="utf-8")
+    emit(as_json, {"out": str(out), "doc": doc_id, "state": d.state}, lambda r: f"已写出 {r['out']}")

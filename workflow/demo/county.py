@@ -4,7 +4,7 @@ place, and a year of documents over all 32 flowcharts, each signed step taken th
 Everything comes from one seed, so two runs with the same options make the same county. Documents are
 backdated with the service's clock: each starts on a day of the past year (a fifth of them in the last
 twenty days, so that work is still under way) and moves along one of its
-flowchart's paths (tests/scenarios' paths, copied into workflow/demo_scenarios.py) a few days per step,
+flowchart's paths (workflow/demo/scenarios/, which the tests walk too) a few days per step,
 stopping where "today" falls or, now and then, where it stalled; so the worklists hold overdue, nearly
 due and comfortable documents, and the portal has results to show.
 
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from workflow import context as app
-from workflow.demo.scenarios import SCENARIOS
+from workflow.demo.scenarios import scenario as scenario_of
 from workflow.documents.service import Service, Upload
 from workflow.engine import registry as registry_mod
 from workflow.engine.calendar import CalendarError
@@ -113,6 +113,7 @@ def places(villages: int) -> tuple[list[Place], list[Place]]:
 
 
 def username(role: str, level: str, village: Place) -> str:
+    assert village.township is not None
     slug = {"village": village.slug, "township": village.township.slug, "county": COUNTY[1]}[level]
     return f"{slug}_{role}"
 
@@ -168,6 +169,7 @@ def _people(db, reg: Registry, keyring, towns: list[Place], village_list: list[P
         for t in towns:
             directory.add_place(s, "township", t.name, county.name)
         for v in village_list:
+            assert v.township is not None
             directory.add_place(s, "village", v.name, v.township.path)
         password_hash = directory.hash_password(DEMO_PASSWORD)
         holders = [(county, "county")] + [(t, "township") for t in towns] + [(v, "village") for v in village_list]
@@ -194,17 +196,15 @@ def _is_person(spec: FieldSpec) -> bool:
 def _document(service: Service, clock: _Clock, wf: Workflow, village: Place, rng: random.Random,
               today: datetime) -> tuple[str, int]:
     """Start one document on a day of the past year and walk its path until today or a stall."""
-    scenario = SCENARIOS[wf.id]
+    scenario = scenario_of(wf.id)
     paths = scenario["paths"]
     names = list(paths)
-    path = paths[names[0]] if rng.random() < 0.55 else paths[rng.choice(names)]
-    path_fields = path.get("fields", {}) if isinstance(path, dict) else {}
-    path = path["steps"] if isinstance(path, dict) else path
+    chosen = paths[names[0]] if rng.random() < 0.55 else paths[rng.choice(names)]
+    path, path_fields = chosen["steps"], chosen.get("fields", {})
     days_ago = rng.uniform(0, RECENT_DAYS) if rng.random() < RECENT else rng.uniform(0, 365)
     clock.now = today - timedelta(days=days_ago, minutes=rng.randint(0, 600))
     title, start_values = _vary(wf, scenario, rng)
-    start_values = {**start_values, **path_fields}
-    values = _form(wf, wf.start, {**scenario["fields"], **start_values}, rng, clock.now)
+    values = _form(wf, wf.start, {**scenario.get("fields", {}), **start_values, **path_fields}, rng, clock.now)
     actor = _actor(wf, wf.start, None, village)
     files, remark = _files(wf.start, title, clock.now, rng), rng.choice(REMARKS) if rng.random() < 0.3 else None
     try:
@@ -218,26 +218,25 @@ def _document(service: Service, clock: _Clock, wf: Workflow, village: Place, rng
         tid, extra = (entry, {}) if isinstance(entry, str) else (entry["t"], entry.get("fields", {}))
         action = wf.transitions[tid]
         moment = clock.now + timedelta(hours=rng.uniform(4, 96))
-        if any("deadline_passed" in c.rule.text for c in action.conditions) and view["due_at"]:
-            moment = max(moment, datetime.fromisoformat(view["due_at"]) + timedelta(hours=rng.uniform(1, 30)))
+        if any("deadline_passed" in c.rule.text for c in action.conditions) and view.due_at:
+            moment = max(moment, view.due_at + timedelta(hours=rng.uniform(1, 30)))
         if moment > today or rng.random() < STALL:
             break
         clock.now = moment
-        actor = view["history"][-1]["actor"] if action.by_previous_actor else _actor(wf, action, view["state"],
-                                                                                     village)
-        values = _form(wf, action, {**scenario["fields"], **start_values, **extra}, rng, moment)
+        actor = view.history[-1].actor if action.by_previous_actor else _actor(wf, action, view.state, village)
+        values = _form(wf, action, {**scenario.get("fields", {}), **start_values, **extra}, rng, moment)
         try:
             view = service.step(actor, doc_id, tid, values, _files(action, title, moment, rng),
                                 rng.choice(REMARKS) if rng.random() < 0.4 else None, password=DEMO_PASSWORD)
         except CunwuError:
             break
         steps += 1
-    return view["state_title"], steps
+    return view.state_title, steps
 
 
 def _vary(wf: Workflow, scenario: dict, rng: random.Random) -> tuple[str, dict[str, Any]]:
     """The scenario's first document with another person, group or matter, so no two read alike."""
-    title, values = scenario["title"], dict(scenario["start"])
+    title, values = scenario["start"]["title"], dict(scenario["start"].get("fields", {}))
     person = next((values[f.name] for f in wf.start.fields if f.name in values and _is_person(f)), None)
     if person:
         other = _person(rng)

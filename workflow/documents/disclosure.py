@@ -10,10 +10,12 @@ the flowchart's title and the village.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Optional
+from datetime import datetime
+from typing import Any, Iterable, Mapping, Optional, cast
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, exists, func, or_, select, update
 
+from workflow.documents.views import DocumentView
 from workflow.engine.fields import mask
 from workflow.engine.flowchart import Workflow
 from workflow.engine.registry import Registry
@@ -27,7 +29,7 @@ BOARDS = ("works", "results", "assets")
 class Stage:
     title: str
     state_title: str
-    at: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -56,18 +58,18 @@ class PublicDocument:
     values: dict[str, Any]
     stages: tuple[Stage, ...]
     attachments: tuple[PublicAttachment, ...]
-    updated_at: str
+    updated_at: datetime
 
 
 def disclosed(wf: Workflow, visited: Iterable[str]) -> Optional[tuple[frozenset[str], bool]]:
     """The disclosed field names and whether attachments are public, or None while nothing is."""
-    found = [wf.states[s].disclose for s in visited if s in wf.states and wf.states[s].disclose]
+    found = [d for d in (wf.states[s].disclose for s in visited if s in wf.states) if d is not None]
     if not found:
         return None
     return frozenset(n for d in found for n in d.fields), any(d.attachments for d in found)
 
 
-def masked_values(wf: Workflow, data: dict, names: frozenset[str]) -> dict[str, Any]:
+def masked_values(wf: Workflow, data: Mapping[str, Any], names: frozenset[str]) -> dict[str, Any]:
     out = {}
     for name, value in data.items():
         if name in names:
@@ -76,21 +78,21 @@ def masked_values(wf: Workflow, data: dict, names: frozenset[str]) -> dict[str, 
     return out
 
 
-def public_document(view: dict, wf: Workflow) -> Optional[PublicDocument]:
+def public_document(view: DocumentView, wf: Workflow) -> Optional[PublicDocument]:
     """The public form of a document as `Service.show` gives it, or None if it is not public."""
-    found = disclosed(wf, [h["to"] for h in view["history"]])
+    found = disclosed(wf, [h.to_state for h in view.history])
     if found is None:
         return None
     names, with_files = found
-    village = view["place"].rsplit("/", 1)[-1]
-    stages = tuple(Stage(h["title"], wf.states[h["to"]].title, h["at"]) for h in view["history"])
-    files = tuple(PublicAttachment(h["seq"], i, a["filename"], a["size"], a["media_type"], a["sha256"])
-                  for h in view["history"] for i, a in enumerate(h["attachments"])) if with_files else ()
+    village = view.place.rsplit("/", 1)[-1]
+    stages = tuple(Stage(h.title, wf.states[h.to_state].title, h.at) for h in view.history)
+    files = tuple(PublicAttachment(h.seq, i, a.filename, a.size, a.media_type, a.sha256)
+                  for h in view.history for i, a in enumerate(h.attachments)) if with_files else ()
     return PublicDocument(
-        id=view["id"], workflow=wf.id, workflow_version=wf.version, code=wf.chart.code, workflow_title=wf.title,
-        board=wf.chart.board, title=f"{wf.title}（{village}）", village=village, place=view["place"],
-        state_title=view["state_title"], final=view["final"], values=masked_values(wf, view["data"], names),
-        stages=stages, attachments=files, updated_at=view["updated_at"])
+        id=view.id, workflow=wf.id, workflow_version=wf.version, code=wf.chart.code, workflow_title=wf.title,
+        board=wf.chart.board, title=f"{wf.title}（{village}）", village=village, place=view.place,
+        state_title=view.state_title, final=view.final, values=masked_values(wf, view.data, names),
+        stages=stages, attachments=files, updated_at=view.updated_at)
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,7 @@ def _on_board(registry: Registry, board: str) -> Optional[ColumnElement[bool]]:
     on = [wf for wf in registry.workflows.values()
           if wf.chart.board == board and any(s.disclose for s in wf.states.values())]
     whole = sorted({wf.id for wf in on} - {wf.id for wf in registry.workflows.values() if wf.chart.board != board})
-    clauses = [Document.workflow_id.in_(whole)] if whole else []
+    clauses: list[ColumnElement[bool]] = [Document.workflow_id.in_(whole)] if whole else []
     clauses += [and_(Document.workflow_id == wf.id, Document.workflow_version == wf.version)
                 for wf in on if wf.id not in whole]
     return or_(*clauses) if clauses else None
@@ -159,11 +161,11 @@ def backfill(db: Database, registry: Registry) -> int:
                 continue
             first = (select(func.min(Step.at)).where(Step.document_id == Document.id, Step.to_state.in_(states))
                      .scalar_subquery())
-            done += s.execute(
+            done += cast(CursorResult[Any], s.execute(
                 update(Document)
                 .where(Document.workflow_id == wf.id, Document.workflow_version == wf.version,
                        Document.disclosed_at.is_(None),
                        exists().where(Step.document_id == Document.id, Step.to_state.in_(states)))
                 .values(disclosed_at=first)
-                .execution_options(synchronize_session=False)).rowcount
+                .execution_options(synchronize_session=False))).rowcount
     return done

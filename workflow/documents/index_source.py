@@ -12,27 +12,18 @@ one has to empty a queue.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, select
 
 from workflow.documents.service import Service
+from workflow.documents.views import DocumentView
 from workflow.engine.flowchart import Workflow
 from workflow.engine.registry import Registry
+from workflow.people.places import PlaceRef, chain_refs
 from workflow.store.database import Database
 from workflow.store.tables import Document, Place, Step
 
-__all__ = ["DocumentSource", "PlaceRef"]
-
-
-@dataclass(frozen=True)
-class PlaceRef:
-    """One place of a document's chain, nearest first."""
-
-    id: int
-    name: str
-    kind: str
+__all__ = ["DocumentSource"]
 
 
 class DocumentSource:
@@ -42,30 +33,22 @@ class DocumentSource:
         self.db = db
         self.registry = registry
 
-    def load(self, doc_ids: Sequence[int]) -> dict[int, tuple[dict[str, Any], Workflow, list[PlaceRef]]]:
+    def load(self, doc_ids: Sequence[int]) -> dict[int, tuple[DocumentView, Workflow, list[PlaceRef]]]:
         """The documents of ``doc_ids`` that exist: the view ``Service.show`` gives, the flowchart
         version they run on, and their place chain. Three queries per batch, whatever its size."""
         if not doc_ids:
             return {}
         with self.db.read() as s:
-            places = {p.id: p for p in s.scalars(select(Place))}
+            places = {p.id: p for p in s.scalars(select(Place))}  # held: chains and paths walk them, no queries
             docs = list(s.scalars(select(Document).where(Document.id.in_(list(doc_ids)))))
             steps: dict[int, list[Step]] = {doc.id: [] for doc in docs}
             for step in s.scalars(select(Step).where(Step.document_id.in_(list(steps)))
                                   .order_by(Step.document_id, Step.seq)):
                 steps[step.document_id].append(step)
-            loaded = {}
+            loaded: dict[int, tuple[DocumentView, Workflow, list[PlaceRef]]] = {}
             for doc in docs:
                 wf = self.registry.get(doc.workflow_id, doc.workflow_version)
-                view = Service._view(doc, wf)
-                view["history"] = [Service._step_view(wf, st) for st in steps[doc.id]]
-                view["visited"] = sorted({st.to_state for st in steps[doc.id]})
-                chain, place_id = [], doc.place_id
-                while place_id is not None:
-                    place = places[place_id]
-                    chain.append(PlaceRef(place.id, place.name, place.kind))
-                    place_id = place.parent_id
-                loaded[doc.id] = (view, wf, chain)
+                loaded[doc.id] = (Service.document_view(doc, wf, steps[doc.id]), wf, chain_refs(places[doc.place_id]))
             return loaded
 
     def document_ids(self) -> list[int]:

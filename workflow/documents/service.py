@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from workflow.documents import objections
+from workflow.documents.views import AttachmentView, DocumentSummary, DocumentView, Offer, Slot, StepView
 from workflow.engine import deadlines, guards
 from workflow.engine import fields as fieldtypes
 from workflow.engine.calendar import CalendarError
@@ -34,7 +35,8 @@ from workflow.engine.registry import Registry
 from workflow.errors import Conflict, CunwuError, InputError, NotFound, PermissionDenied, StepRefused
 from workflow.ledger import definitions, log, records
 from workflow.ledger.keyring import Keyring, Signer
-from workflow.messages import Code
+from workflow.messages import Code, Message
+from workflow.people import places
 from workflow.people.directory import Principal, find_place, find_user, principal
 from workflow.store.blobs import BlobStore
 from workflow.store.database import Database, utcnow
@@ -124,6 +126,7 @@ class Service:
                 if denials:
                     raise StepRefused(START_REFUSED(workflow=wf.title), tuple(denials))
                 role = guards.acting_role(wf, wf.start, who, where)
+                assert role is not None, "guards.who refused no role, so the person holds one"
                 state = wf.initial
                 due_at = self._due(wf, state, now)
                 pinned = definitions.install(s, self.keyring, wf, now)
@@ -145,7 +148,7 @@ class Service:
     def step(self, username: str, doc_id: int, transition: str, values: Mapping[str, Any],
              uploads: Sequence[Upload] = (), comment: Optional[str] = None,
              expected_version: Optional[int] = None, *, password: Optional[str] = None,
-             signer: Optional[Signer] = None) -> dict:
+             signer: Optional[Signer] = None) -> DocumentView:
         """Take one transition signed by `username` (by password, or the portal's unlocked `signer`);
         raises PermissionDenied, StepRefused or Conflict and changes nothing."""
         signer = self._signer(username, password, signer)
@@ -182,10 +185,11 @@ class Service:
                     lambda: tuple(guards.what(wf, action, where, parsed, given)))
                 due_at = self._due(wf, new_state, now)
                 role = guards.acting_role(wf, action, who, where)
+                assert role is not None, "guards.who refused no role, so the person holds one"
                 from_state = doc.state
                 self._append(s, doc, wf, action, from_state, new_state, who, role, now, parsed, uploads, comment,
                              seq=doc.version + 1, signer=signer)
-                moved = s.execute(
+                moved: CursorResult[Any] = s.execute(  # type: ignore[assignment]  # an UPDATE's result
                     update(Document)
                     .where(Document.id == doc.id, Document.version == doc.version)
                     .values(state=new_state, version=doc.version + 1, data={**doc.data, **parsed}, updated_at=now,
@@ -201,17 +205,13 @@ class Service:
             raise Conflict(DATABASE_BUSY()) from None
         return self.show(doc_id, username)
 
-    def show(self, doc_id: int, username: Optional[str] = None) -> dict:
+    def show(self, doc_id: int, username: Optional[str] = None) -> DocumentView:
         """State, history, and (for a person) the transitions they may take with what each needs."""
         with self.db.read() as s:
             doc = self._load(s, doc_id)
             wf = self._definition(s, doc).workflow
             history = s.scalars(select(Step).where(Step.document_id == doc.id).order_by(Step.seq)).all()
-            view = self._view(doc, wf)
-            late = self._late(wf, history)
-            view["history"] = [{**self._step_view(wf, st), "late": was_late}
-                               for st, was_late in zip(history, late, strict=True)]
-            view["visited"] = sorted({st.to_state for st in history})
+            actions = None
             if username is not None:
                 who = principal(find_user(s, username))
                 where = self._situation(doc.place, doc.state, doc.data, self.clock(), doc.state_entered_at,
@@ -219,17 +219,17 @@ class Service:
                                         _actors(history))
                 if not self._may_view(wf, doc, who, where.place_ids):
                     raise PermissionDenied(CANNOT_VIEW(person=who.describe(), doc=doc_id))
-                view["actions"] = [self._offer(wf, t, who, where, self._objection_block(s, wf, doc, t))
-                                   for t in wf.outgoing(doc.state)]
-            return view
+                actions = tuple(self._offer(wf, t, who, where, self._objection_block(s, wf, doc, t))
+                                for t in wf.outgoing(doc.state))
+            return self.document_view(doc, wf, history, actions, self._late(wf, history))
 
     def list(self, place: Optional[str] = None, state: Optional[str] = None, workflow: Optional[str] = None,
-             username: Optional[str] = None, limit: int = 200) -> list[dict]:
+             username: Optional[str] = None, limit: int = 200) -> list[DocumentSummary]:
         with self.db.read() as s:
             query = select(Document).order_by(Document.id.desc())
             if place:
                 target = find_place(s, place)
-                ids = self._places_under(s, target.id)
+                ids = places.under(s, target.id)
                 query = query.where(Document.place_id.in_(ids))
             if state:
                 query = query.where(Document.state == state)
@@ -241,7 +241,7 @@ class Service:
                 wf = self._definition(s, doc).workflow
                 if who is not None and not self._may_view(wf, doc, who, frozenset(p.id for p in doc.place.chain())):
                     continue
-                out.append(self._view(doc, wf))
+                out.append(DocumentSummary(**self._summary_fields(doc, wf)))
                 if len(out) >= limit:
                     break
             return out
@@ -277,10 +277,11 @@ class Service:
                 self._pins[key] = definitions.pin(wf)[1]
             if doc.definition_sha256 in (None, self._pins[key]):
                 return definitions.Pinned(self._pins[key], wf, self.registry.engine)
-        if doc.definition_sha256 not in self._logged:
-            self._logged[doc.definition_sha256] = definitions.read(s, doc.definition_sha256,
-                                                                   self.registry.support.calendar)
-        return self._logged[doc.definition_sha256]
+        pinned = doc.definition_sha256
+        assert pinned is not None, "an unpinned document runs on the loaded version, returned above"
+        if pinned not in self._logged:
+            self._logged[pinned] = definitions.read(s, pinned, self.registry.support.calendar)
+        return self._logged[pinned]
 
     @staticmethod
     def _actors(s: Session, doc_id: int) -> dict[str, frozenset[int]]:
@@ -290,7 +291,7 @@ class Service:
     def _may_view(wf: Workflow, doc: Document, who: Principal, place_ids: frozenset[int]) -> bool:
         return guards.can_view(wf, doc.state, who, place_ids) and not guards.recused(wf, who.username, doc.data)
 
-    def _objection_block(self, s: Session, wf: Workflow, doc: Document, action: Action) -> Optional[str]:
+    def _objection_block(self, s: Session, wf: Workflow, doc: Document, action: Action) -> Optional[Message]:
         """The refusal for a forward step out of a 公示 in progress while a villager's 异议 on it is open."""
         if action.kind != "forward" or action.to == doc.state or not wf.publicizing(doc.state):
             return None
@@ -312,14 +313,6 @@ class Service:
     @staticmethod
     def _previous_actor(s: Session, doc: Document) -> Optional[int]:
         return s.scalar(select(Step.actor_id).where(Step.document_id == doc.id, Step.seq == doc.version))
-
-    @staticmethod
-    def _places_under(s: Session, place_id: int) -> list[int]:
-        ids, frontier = [place_id], [place_id]
-        while frontier:
-            frontier = list(s.scalars(select(Place.id).where(Place.parent_id.in_(frontier))))
-            ids += frontier
-        return ids
 
     @staticmethod
     def _situation(place: Place, state: Optional[str], data: Mapping[str, Any], now: datetime,
@@ -437,15 +430,16 @@ class Service:
             envelope.verify(signature)
 
     @staticmethod
-    def _view(doc: Document, wf: Workflow) -> dict:
-        state = wf.states[doc.state]
-        return {
-            "id": doc.id, "title": doc.title, "workflow": wf.id, "workflow_version": wf.version,
-            "workflow_title": wf.title, "code": wf.chart.code, "place": doc.place.path(), "state": doc.state,
-            "state_title": state.title, "final": state.final, "version": doc.version, "data": doc.data,
-            "created_at": doc.created_at.isoformat(), "updated_at": doc.updated_at.isoformat(),
-            "due_at": doc.due_at.isoformat() if doc.due_at else None,
-        }
+    def document_view(doc: Document, wf: Workflow, history: Sequence[Step],
+                      actions: Optional[tuple[Offer, ...]] = None, late: Sequence[bool] = ()) -> DocumentView:
+        """The one way a document row becomes its view, for ``show`` and for the archive index's source
+        (which loads documents in batches), so the index shows exactly what the service shows. `late`
+        flags the steps taken after a binding time limit ran out (``show`` counts them; the index does not)."""
+        flags = tuple(late) or (False,) * len(history)
+        return DocumentView(**Service._summary_fields(doc, wf),
+                            history=tuple(Service._step_view(wf, st, was_late)
+                                          for st, was_late in zip(history, flags, strict=True)),
+                            visited=tuple(sorted({st.to_state for st in history})), actions=actions)
 
     def _late(self, wf: Workflow, history: Sequence[Step]) -> Sequence[bool]:
         """Whether each step left its state after a binding time limit ran out (the limit's source says the
@@ -465,30 +459,36 @@ class Service:
         return out
 
     @staticmethod
-    def _step_view(wf: Workflow, st: Step) -> dict:
+    def _summary_fields(doc: Document, wf: Workflow) -> dict[str, Any]:
+        state = wf.states[doc.state]
+        return dict(id=doc.id, title=doc.title, workflow=wf.id, workflow_version=wf.version, workflow_title=wf.title,
+                    code=wf.chart.code, place=doc.place.path(), state=doc.state, state_title=state.title,
+                    final=state.final, version=doc.version, data=doc.data, created_at=doc.created_at,
+                    updated_at=doc.updated_at, due_at=doc.due_at)
+
+    @staticmethod
+    def _step_view(wf: Workflow, st: Step, late: bool = False) -> StepView:
         action = wf.start if st.transition == "start" else wf.transitions.get(st.transition)
         roles = wf.support.roles.roles
-        return {
-            "seq": st.seq, "transition": st.transition, "title": action.title if action else st.transition,
-            "kind": st.kind, "from": st.from_state, "to": st.to_state,
-            "actor": st.actor.username, "actor_name": st.actor.display_name, "role": st.role,
-            "role_title": roles[st.role].title if st.role in roles else st.role,
-            "at": st.at.isoformat(), "fields": st.fields, "comment": st.comment, "log_index": st.log_index,
-            "attachments": [{"slot": a.slot, "filename": a.filename, "sha256": a.sha256, "size": a.size,
-                             "media_type": a.media_type} for a in st.attachments],
-        }
+        return StepView(
+            seq=st.seq, transition=st.transition, title=action.title if action else st.transition, kind=st.kind,
+            from_state=st.from_state, to_state=st.to_state, actor=st.actor.username,
+            actor_name=st.actor.display_name, role=st.role,
+            role_title=roles[st.role].title if st.role in roles else st.role, at=st.at, fields=st.fields,
+            comment=st.comment, log_index=st.log_index,
+            attachments=tuple(AttachmentView(a.slot, a.filename, a.sha256, a.size, a.media_type)
+                              for a in st.attachments), late=late)
 
-    def _offer(self, wf: Workflow, action: Action, who: Principal, where: guards.Situation,
-               blocked: Optional[str] = None) -> dict:
+    @staticmethod
+    def _offer(wf: Workflow, action: Action, who: Principal, where: guards.Situation,
+               blocked: Optional[Message] = None) -> Offer:
         reasons = guards.who(wf, action, who, where) or guards.what(wf, action, where, {}, set(), pending=True)
         if blocked is not None and not reasons:
             reasons = [blocked]
-        return {
-            "id": action.id, "title": action.title, "kind": action.kind, "to": action.to,
-            "to_title": wf.states[action.to].title, "allowed": not reasons, "reasons": reasons,
-            "fields": wf.describe_fields(action),
-            "attachments": [{"name": a.name, "title": a.title, "required": a.required} for a in action.attachments],
-        }
+        return Offer(id=action.id, title=action.title, kind=action.kind, to=action.to,
+                     to_title=wf.states[action.to].title, allowed=not reasons, reasons=tuple(reasons),
+                     fields=tuple(wf.describe_fields(action)),
+                     attachments=tuple(Slot(a.name, a.title, a.required) for a in action.attachments))
 
 
 def _actors(steps: Iterable[Any]) -> dict[str, frozenset[int]]:

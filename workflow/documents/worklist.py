@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 from workflow.engine import deadlines
 from workflow.engine.calendar import CalendarError
 from workflow.engine.registry import Registry
+from workflow.people import places
 from workflow.people.directory import find_user
 from workflow.store.database import Database
-from workflow.store.tables import Document, Place, Recusal
+from workflow.store.tables import Document, Recusal
 
 WAITING_KINDS = frozenset({"forward", "return", "reject"})
 DUE_SOON = timedelta(days=2)
@@ -62,14 +63,6 @@ def colour(due_at: Optional[datetime], now: datetime) -> str:
     return "red" if due_at < now else "yellow"
 
 
-def _villages_under(s: Session, place: Place) -> list[int]:
-    if place.kind == "village":
-        return [place.id]
-    townships = [place.id] if place.kind == "township" else list(
-        s.scalars(select(Place.id).where(Place.parent_id == place.id)))
-    return list(s.scalars(select(Place.id).where(Place.parent_id.in_(townships))))
-
-
 def _waiting(s: Session, registry: Registry, username: str) -> tuple[Optional[ColumnElement[bool]], list[Held]]:
     """The condition a waiting document meets, and where the person holds each role that has steps."""
     waiting = states_by_role(registry)
@@ -79,7 +72,7 @@ def _waiting(s: Session, registry: Registry, username: str) -> tuple[Optional[Co
         states = waiting.get(a.role)
         if not states:
             continue
-        villages = _villages_under(s, a.place)
+        villages = places.villages_under(s, a.place)
         held.append((a.role, set(villages), set(states)))
         clauses.append(tuple_(Document.workflow_id, Document.workflow_version, Document.state).in_(states)
                        & Document.place_id.in_(villages))

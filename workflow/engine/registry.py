@@ -5,7 +5,6 @@ the set that runs, and a set with any problem is never half-loaded.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional
@@ -36,9 +35,8 @@ from workflow.errors import DefinitionError, NotFound, Problem
 
 
 def default_dir() -> Path:
-    """The definitions shipped with cunwu, unless CUNWU_DEFINITIONS points elsewhere."""
-    override = os.environ.get("CUNWU_DEFINITIONS")
-    return Path(override) if override else shipped_dir()
+    """The definitions shipped with cunwu (settings.definitions names others)."""
+    return shipped_dir()
 
 
 def shipped_dir() -> Path:
@@ -393,10 +391,10 @@ def _expand(chart: Flowchart, procedures_raw: dict, support: Support,
         for name in set(inc.exits) - set(proc.exits):
             problems.append(Problem(file, line, "unknown-exit", f"程序 '{proc.procedure}' 没有出口 '{name}'"))
 
-        def rename(state: str) -> str:
+        def rename(state: str) -> str:  # used only within this iteration, so binding `inc` late is safe
             if state.startswith("@"):
-                return inc.exits.get(state[1:], state)
-            return f"{inc.prefix}_{state}" if inc.prefix else state
+                return inc.exits.get(state[1:], state)  # noqa: B023
+            return f"{inc.prefix}_{state}" if inc.prefix else state  # noqa: B023
 
         for name, spec in proc.states.items():
             new = rename(name)

@@ -27,7 +27,6 @@ bag fabricated wholesale with fresh keys.
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -73,11 +72,6 @@ NOT_INCLUDED = Code("bag.not-included", "不在检查点所证明的日志中：
 FILE_MISSING = Code("bag.file-missing", "包中缺少%(what)s %(name)s")
 CHECKPOINT_FILE_TITLE = Code("bag.checkpoint-file", "检查点文件")
 SEAL_FILE_TITLE = Code("bag.seal-file", "封签文件")
-
-_bagit_log = logging.getLogger("bagit")
-_bagit_log.addHandler(logging.NullHandler())
-_bagit_log.propagate = False
-
 
 class ProofFileError(ValueError):
     """A proof file is not exactly the canonical JSON this module writes."""
@@ -154,13 +148,13 @@ def _collect(db: Database, doc_id: int) -> tuple[str, notes.Checkpoint, list[byt
     log says; an entry that does not parse is left out, and the bag's verification shows the gap.
     """
     with db.read() as s:
-        note = log.latest_checkpoint(s)
-        if note is None:
-            raise NotFound("签名日志为空，没有可导出的记录")
         try:
-            head = notes.parse_checkpoint(notes.parse_note(note).text)
+            latest = log.latest_parsed(s)
         except notes.CheckpointError as exc:
             raise CunwuError(f"数据库中的最新检查点无效（{exc}），无法导出（请先运行 cunwu verify）") from None
+        if latest is None:
+            raise NotFound("签名日志为空，没有可导出的记录")
+        note, head = latest.note, latest.checkpoint
         hashes: list[bytes] = []
         steps: dict[int, tuple[bytes, records.Payload]] = {}
         events: dict[int, tuple[bytes, records.Payload]] = {}

@@ -21,7 +21,6 @@ Seeds never appear in logs, reprs or exception messages. Python cannot wipe byte
 memory, so a decrypted key lives until garbage collection; keep it only as long as needed.
 """
 
-import base64
 import hashlib
 import os
 import unicodedata
@@ -32,6 +31,8 @@ from argon2.low_level import ARGON2_VERSION, Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from workflow.ledger import b64
 
 FORMAT = "cunwu-ed25519-seed/v1"
 KEY_ID_PREFIX = "ed25519:"
@@ -111,17 +112,17 @@ class EncryptedKey:
         return {
             "format": FORMAT,
             "key_id": self.key_id,
-            "public_key": _b64(self.public_key),
+            "public_key": b64.encode(self.public_key),
             "kdf": {
                 "alg": "argon2id",
                 "version": ARGON2_VERSION,
                 "time_cost": self.kdf.time_cost,
                 "memory_cost_kib": self.kdf.memory_cost_kib,
                 "parallelism": self.kdf.parallelism,
-                "salt": _b64(self.salt),
+                "salt": b64.encode(self.salt),
             },
-            "cipher": {"alg": "aes-256-gcm", "nonce": _b64(self.nonce)},
-            "ciphertext": _b64(self.ciphertext),
+            "cipher": {"alg": "aes-256-gcm", "nonce": b64.encode(self.nonce)},
+            "ciphertext": b64.encode(self.ciphertext),
         }
 
     @classmethod
@@ -147,11 +148,11 @@ class EncryptedKey:
             raise KeyBlobError("key_id must be a string")
         return cls(
             key_id=blob["key_id"],
-            public_key=_b64decode(blob["public_key"], "public_key"),
+            public_key=b64.decode(blob["public_key"], "public_key", KeyBlobError),
             kdf=KdfParams(kdf["time_cost"], kdf["memory_cost_kib"], kdf["parallelism"]),
-            salt=_b64decode(kdf["salt"], "salt"),
-            nonce=_b64decode(cipher["nonce"], "nonce"),
-            ciphertext=_b64decode(blob["ciphertext"], "ciphertext"),
+            salt=b64.decode(kdf["salt"], "salt", KeyBlobError),
+            nonce=b64.decode(cipher["nonce"], "nonce", KeyBlobError),
+            ciphertext=b64.decode(blob["ciphertext"], "ciphertext", KeyBlobError),
         )
 
 
@@ -237,19 +238,3 @@ def _exact_fields(data: object, what: str, names: set[str]) -> dict[str, Any]:
         missing, extra = sorted(names - set(data)), sorted(map(str, set(data) - names))
         raise KeyBlobError(f"{what} fields wrong: missing {missing}, unexpected {extra}")
     return data
-
-
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")
-
-
-def _b64decode(encoded: object, what: str) -> bytes:
-    if not isinstance(encoded, str):
-        raise KeyBlobError(f"{what} must be a base64 string")
-    try:
-        raw = base64.b64decode(encoded.encode("ascii"), validate=True)
-    except ValueError:
-        raise KeyBlobError(f"{what} is not valid base64") from None
-    if _b64(raw) != encoded:
-        raise KeyBlobError(f"{what} is not canonical base64")
-    return raw

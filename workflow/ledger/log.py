@@ -12,10 +12,10 @@ workflow.verify) and compare it with checkpoints held outside the server.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from workflow.errors import Conflict
@@ -101,7 +101,7 @@ def append(session: Session, key: LogKey, leaf_input: bytes, at: Head) -> Append
     index = at.size
     leaf = merkle.leaf_hash(leaf_input)
     after = merkle.frontier_append(at.frontier, leaf)
-    moved = session.execute(
+    moved: CursorResult[Any] = session.execute(  # type: ignore[assignment]  # an UPDATE gives a CursorResult
         update(LogHead).where(LogHead.id == HEAD_ID, LogHead.size == index)
         .values(size=after.size, frontier=b"".join(after.hashes))
         .execution_options(synchronize_session=False))
@@ -135,9 +135,26 @@ def latest_checkpoint(session: Session) -> Optional[str]:
     return session.scalar(select(CheckpointNote.note).order_by(CheckpointNote.size.desc()).limit(1))
 
 
+@dataclass(frozen=True)
+class LatestCheckpoint:
+    """The newest signed checkpoint: the note as stored (to hand out as an anchor) and what it says."""
+
+    note: str
+    checkpoint: notes.Checkpoint
+
+
+def latest_parsed(session: Session) -> Optional[LatestCheckpoint]:
+    """The newest checkpoint parsed, or None when the log has none; notes.CheckpointError when the stored
+    note does not parse (its signature is the verifier's business, not checked here)."""
+    note = latest_checkpoint(session)
+    if note is None:
+        return None
+    return LatestCheckpoint(note, notes.parse_checkpoint(notes.parse_note(note).text))
+
+
 def leaf_hashes(session: Session, size: int) -> list[bytes]:
     """All leaf hashes of the first `size` entries; refuses a log with holes rather than prove a wrong tree."""
-    hashes = []
+    hashes: list[bytes] = []
     for index, data in entries(session, 0, size):
         if index != len(hashes):
             raise LookupError(f"log entry {len(hashes)} is missing")

@@ -8,13 +8,14 @@ anything else raises CheckpointError, which keeps accepted notes byte-for-byte
 non-malleable. A verifier key is only ever taken from pinned configuration.
 """
 
-import base64
 import hashlib
 import re
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from workflow.ledger import b64
 
 ED25519_TYPE = 0x01
 KEY_ID_SIZE = 4
@@ -115,7 +116,7 @@ class NoteVerifier:
 
 def format_checkpoint(checkpoint: Checkpoint) -> str:
     """The exact text the log key signs; parse_checkpoint accepts no other spelling of it."""
-    lines = [checkpoint.origin, str(checkpoint.size), _b64(checkpoint.root), *checkpoint.extensions]
+    lines = [checkpoint.origin, str(checkpoint.size), b64.encode(checkpoint.root), *checkpoint.extensions]
     return "".join(line + "\n" for line in lines)
 
 
@@ -134,7 +135,7 @@ def parse_checkpoint(text: str) -> Checkpoint:
     size = int(size_line)
     if size > MAX_TREE_SIZE:
         raise CheckpointError(f"tree size {size_line} does not fit in 64 bits")
-    root = _b64decode(root_line, "root hash")
+    root = b64.decode(root_line, "root hash", CheckpointError)
     if len(root) != ROOT_HASH_SIZE:
         raise CheckpointError(f"root hash must be {ROOT_HASH_SIZE} bytes, got {len(root)}")
     return Checkpoint(origin, size, root, tuple(extensions))
@@ -150,7 +151,7 @@ def note_key_id(name: str, public_key: bytes) -> bytes:
 def format_verifier_key(name: str, public_key: bytes) -> str:
     """The `name+hex8+base64(0x01||key)` string operators pin and Go's note package reads."""
     verifier = NoteVerifier(name, public_key)
-    return f"{name}+{verifier.key_id.hex()}+{_b64(bytes([ED25519_TYPE]) + public_key)}"
+    return f"{name}+{verifier.key_id.hex()}+{b64.encode(bytes([ED25519_TYPE]) + public_key)}"
 
 
 def parse_verifier_key(vkey: str) -> NoteVerifier:
@@ -164,7 +165,7 @@ def parse_verifier_key(vkey: str) -> NoteVerifier:
     _check_key_name(name)
     if not _KEY_ID_PATTERN.fullmatch(key_id_hex):
         raise CheckpointError(f"verifier key id {key_id_hex!r} is not 8 lowercase hex digits")
-    material = _b64decode(key_b64, "verifier public key")
+    material = b64.decode(key_b64, "verifier public key", CheckpointError)
     if len(material) != 1 + ED25519_PUBLIC_KEY_SIZE or material[0] != ED25519_TYPE:
         raise CheckpointError("verifier key is not a type 0x01 Ed25519 key")
     verifier = NoteVerifier(name, material[1:])
@@ -179,7 +180,7 @@ def parse_verifier_key(vkey: str) -> NoteVerifier:
 def format_note(note: SignedNote) -> str:
     """The inverse of parse_note, so notes can be re-signed or cosigned and stored verbatim."""
     lines = [
-        f"{_SIGNATURE_PREFIX}{signature.name} {_b64(signature.key_id + signature.signature)}\n"
+        f"{_SIGNATURE_PREFIX}{signature.name} {b64.encode(signature.key_id + signature.signature)}\n"
         for signature in note.signatures
     ]
     return note.text + "\n" + "".join(lines)
@@ -263,7 +264,7 @@ def _parse_signature_line(line: str) -> NoteSignature:
     name, space, encoded = line[len(_SIGNATURE_PREFIX) :].partition(" ")
     if not space:
         raise CheckpointError("signature line has no space between key name and signature")
-    payload = _b64decode(encoded, "signature")
+    payload = b64.decode(encoded, "signature", CheckpointError)
     if len(payload) <= KEY_ID_SIZE:
         raise CheckpointError(f"signature is {len(payload)} bytes, too short for a key id")
     return NoteSignature(name, payload[:KEY_ID_SIZE], payload[KEY_ID_SIZE:])
@@ -301,16 +302,3 @@ def _check_key_name(name: object) -> None:
     _check_no_controls(name, "key name")
 
 
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")
-
-
-def _b64decode(encoded: str, what: str) -> bytes:
-    """Decode standard padded base64, refusing every alternative spelling of the same bytes."""
-    try:
-        raw = base64.b64decode(encoded.encode("ascii"), validate=True)
-    except ValueError:
-        raise CheckpointError(f"{what} is not valid base64") from None
-    if _b64(raw) != encoded:
-        raise CheckpointError(f"{what} is not canonical base64")
-    return raw

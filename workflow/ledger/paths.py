@@ -26,8 +26,8 @@ from datetime import datetime, timezone
 from typing import Any, Optional
 
 from workflow.engine import deadlines, guards
-from workflow.engine.calendar import Calendar, CalendarError
 from workflow.engine import fields as fieldtypes
+from workflow.engine.calendar import Calendar, CalendarError
 from workflow.engine.registry import Registry, shipped_calendar
 from workflow.errors import DefinitionError
 from workflow.ledger import records

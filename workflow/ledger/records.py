@@ -14,7 +14,6 @@ log position is the verifier's sequential job, not this module's.
 """
 from __future__ import annotations
 
-import binascii
 import functools
 import hashlib
 import json
@@ -28,7 +27,7 @@ import orjson
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from workflow.ledger import canonical, notes
+from workflow.ledger import b64, canonical, notes
 from workflow.ledger.keys import key_id as key_id_of
 
 STEP_TYPE = "application/vnd.cunwu.step.v1+jcs"
@@ -275,7 +274,7 @@ class KeyEvent:
                                "log_origin": self.log_origin, "observed": self.observed.to_json(),
                                "username": self.username}
         if self.public_key is not None:
-            out.update(name=self.name, public_key=_b64(self.public_key))
+            out.update(name=self.name, public_key=b64.encode(self.public_key))
         if self.previous_key_id is not None:
             out["previous_key_id"] = self.previous_key_id
         if self.reason is not None:
@@ -334,7 +333,7 @@ class Genesis:
 
     def to_json(self) -> dict[str, Any]:
         return {"at": self.at, "log_key": self.log_key, "log_origin": self.log_origin,
-                "registrar": {"key_id": self.registrar_key_id, "public_key": _b64(self.registrar_public_key)}}
+                "registrar": {"key_id": self.registrar_key_id, "public_key": b64.encode(self.registrar_public_key)}}
 
     @classmethod
     def from_json(cls, value: object) -> "Genesis":
@@ -440,8 +439,8 @@ class Envelope:
     def encode(self) -> bytes:
         """The leaf bytes; the canonical encoding, so open_envelope(encode()) round-trips byte for byte."""
         return canonical.encode({
-            "payload": _b64(self.payload), "payloadType": self.payload_type,
-            "signatures": [{"keyid": s.key_id, "public_key": _b64(s.public_key), "sig": _b64(s.sig)}
+            "payload": b64.encode(self.payload), "payloadType": self.payload_type,
+            "signatures": [{"keyid": s.key_id, "public_key": b64.encode(s.public_key), "sig": b64.encode(s.sig)}
                            for s in self.signatures],
         })
 
@@ -544,22 +543,14 @@ def _matched_envelope(match: re.Match[bytes]) -> Optional[Envelope]:
     found = _SIGNATURE.findall(match.group(3))
     if payload_type not in PAYLOAD_TYPES or len(found) > MAX_SIGNATURES or len({f[0] for f in found}) != len(found):
         return None
-    payload = _canonical_b64(match.group(1))
+    payload = b64.canonical_bytes(match.group(1))
     signatures = []
     for key_id, public_key, sig in found:
-        public_raw, sig_raw = _canonical_b64(public_key), _canonical_b64(sig)
+        public_raw, sig_raw = b64.canonical_bytes(public_key), b64.canonical_bytes(sig)
         if public_raw is None or sig_raw is None:
             return None
         signatures.append(Signature(key_id.decode("ascii"), public_raw, sig_raw))
     return None if payload is None else Envelope(payload_type, payload, tuple(signatures))
-
-
-def _canonical_b64(text: bytes) -> Optional[bytes]:
-    try:
-        raw = binascii.a2b_base64(text, strict_mode=True)
-    except ValueError:
-        return None
-    return raw if binascii.b2a_base64(raw, newline=False) == text else None
 
 
 def _parsed_envelope(leaf: bytes) -> Envelope:
@@ -793,20 +784,5 @@ def _tallies(value: object) -> dict[str, dict[str, int]]:
     return value
 
 
-def _b64(raw: bytes) -> str:
-    return binascii.b2a_base64(raw, newline=False).decode("ascii")
-
-
 def _b64decode(value: object, what: str, size: Optional[int] = None) -> bytes:
-    """Standard padded base64 in its one canonical spelling (unused bits zero), so bytes and text pair 1:1."""
-    if not isinstance(value, str):
-        raise RecordError(f"{what} must be a base64 string")
-    try:
-        raw = binascii.a2b_base64(value, strict_mode=True)
-    except ValueError:
-        raise RecordError(f"{what} is not valid base64") from None
-    if _b64(raw) != value:
-        raise RecordError(f"{what} is not canonical base64")
-    if size is not None and len(raw) != size:
-        raise RecordError(f"{what} must be {size} bytes, got {len(raw)}")
-    return raw
+    return b64.decode(value, what, RecordError, size)

@@ -6,7 +6,6 @@ The tables themselves, and why the signed log is the record an auditor trusts, a
 """
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,8 +25,9 @@ def default_url(home: Path) -> str:
 
 
 def resolve_url(db: Optional[str], home: Path) -> str:
-    """--db wins, then CUNWU_DB, then SQLite in the data directory."""
-    return db or os.environ.get("CUNWU_DB") or default_url(home)
+    """The database named by the settings (--db, CUNWU_DB or the config file), else SQLite in the data
+    directory."""
+    return db or default_url(home)
 
 
 def make_engine(url: str) -> Engine:

@@ -22,7 +22,9 @@ def _config() -> Config:
 
 
 def head() -> str:
-    return ScriptDirectory.from_config(_config()).get_current_head()
+    current = ScriptDirectory.from_config(_config()).get_current_head()
+    assert current is not None, "the migrations directory has no head revision"
+    return current
 
 
 def upgrade(db: Database) -> str:

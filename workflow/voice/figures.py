@@ -91,7 +91,7 @@ def figures(db: Database, registry: Registry, workflows: Iterable[str] | None = 
         rating = ratings.get(doc_id)
         one = Figures(place_id, "", "", None, received=1,
                       closed=int(state in registry.get(wid, version).finals()), answered=int(answered),
-                      answer_seconds=(disclosed - created).total_seconds() if answered else 0.0,
+                      answer_seconds=(disclosed - created).total_seconds() if disclosed is not None else 0.0,
                       rated=int(rating is not None), satisfied=int(rating == SATISFIED))
         by_place[place_id] = by_place[place_id].plus(one)
     for kind in ("village", "township"):

@@ -198,17 +198,16 @@ class Intake:
     def track(self, code: str) -> Tracking:
         ticket = self._ticket(code)
         view = self.service.show(ticket.document_id)
-        wf = self.service.registry.get(view["workflow"], view["workflow_version"])
-        data = view["data"]
-        stages = tuple(Stage(h["title"], wf.states[h["to"]].title, datetime.fromisoformat(h["at"]))
-                       for h in view["history"])
+        wf = self.service.registry.get(view.workflow, view.workflow_version)
+        data = view.data
+        stages = tuple(Stage(h.title, wf.states[h.to_state].title, h.at) for h in view.history)
         answers = tuple((_field_title(wf, name), str(data[name])) for name in ANSWER_FIELDS if name in data)
-        rateable = any(t.id in RATING_TRANSITIONS for t in wf.outgoing(view["state"]))
+        rateable = any(t.id in RATING_TRANSITIONS for t in wf.outgoing(view.state))
         return Tracking(
-            document_id=view["id"], kind=wf.id, kind_title=wf.title, village=view["place"].rsplit("/", 1)[-1],
-            state_title=view["state_title"], final=view["final"], content=data.get("content", ""), stages=stages,
+            document_id=view.id, kind=wf.id, kind_title=wf.title, village=view.place.rsplit("/", 1)[-1],
+            state_title=view.state_title, final=view.final, content=data.get("content", ""), stages=stages,
             answers=answers, can_rate=rateable and not ticket.merged, merged=ticket.merged,
-            due_at=datetime.fromisoformat(view["due_at"]) if view["due_at"] else None)
+            due_at=view.due_at)
 
     def rate(self, code: str, satisfied: bool, note: str | None = None) -> Tracking:
         """The villager's 评价 of the answer, signed by the desk: 满意 closes it, 不满意 sends it back."""
@@ -288,10 +287,10 @@ class Intake:
             view = self.service.show(doc_id or 0)
         except NotFound:
             raise InputError(NOT_PUBLICIZING(doc=doc_id)) from None
-        wf = self.service.registry.get(view["workflow"], view["workflow_version"])
-        if not wf.publicizing(view["state"]) or wf.voice:
+        wf = self.service.registry.get(view.workflow, view.workflow_version)
+        if not wf.publicizing(view.state) or wf.voice:
             raise InputError(NOT_PUBLICIZING(doc=doc_id))
-        return f"{wf.title}（{view['place'].rsplit('/', 1)[-1]}）"
+        return f"{wf.title}（{view.place.rsplit('/', 1)[-1]}）"
 
     def _open_duplicate(self, print_: str) -> int | None:
         registry = self.service.registry

@@ -1,7 +1,7 @@
 """initial schema: places, people and roles, documents, append-only steps, attachments
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-21 12:14:16.607582
 """
 import sqlalchemy as sa
